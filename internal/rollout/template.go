@@ -1,0 +1,87 @@
+package rollout
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+)
+
+// EqualIgnoreHash reports whether two pod templates are equal ignoring the
+// pod-template-hash label, exactly as kubectl and the deployment controller
+// compare them.
+func EqualIgnoreHash(a, b *corev1.PodTemplateSpec) bool {
+	ac, bc := a.DeepCopy(), b.DeepCopy()
+	delete(ac.Labels, PodTemplateHashKey)
+	delete(bc.Labels, PodTemplateHashKey)
+	return apiequality.Semantic.DeepEqual(ac, bc)
+}
+
+// templatePatch is the patch the StatefulSet and DaemonSet controllers
+// store in a ControllerRevision: {"spec":{"template":{...,"$patch":"replace"}}}
+// with keys sorted (a round trip through a map, as the controllers do).
+func templatePatch(obj any) ([]byte, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, err
+	}
+	spec, _ := raw["spec"].(map[string]any)
+	template, _ := spec["template"].(map[string]any)
+	if template == nil {
+		return nil, errors.New("object has no spec.template")
+	}
+	template["$patch"] = "replace"
+	return json.Marshal(map[string]any{"spec": map[string]any{"template": template}})
+}
+
+func statefulSetPatch(s *appsv1.StatefulSet) ([]byte, error) { return templatePatch(s) }
+func daemonSetPatch(d *appsv1.DaemonSet) ([]byte, error)     { return templatePatch(d) }
+
+// templateFromRevision applies a ControllerRevision's data to the workload
+// and returns the resulting pod template (kubectl's applyRevision).
+func templateFromRevision(kind Kind, obj metav1.Object, cr *appsv1.ControllerRevision) (*corev1.PodTemplateSpec, error) {
+	current, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case StatefulSet:
+		out := &appsv1.StatefulSet{}
+		patched, err := strategicpatch.StrategicMergePatch(current, cr.Data.Raw, out)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(patched, out); err != nil {
+			return nil, err
+		}
+		return &out.Spec.Template, nil
+	case DaemonSet:
+		out := &appsv1.DaemonSet{}
+		patched, err := strategicpatch.StrategicMergePatch(current, cr.Data.Raw, out)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(patched, out); err != nil {
+			return nil, err
+		}
+		return &out.Spec.Template, nil
+	}
+	return nil, fmt.Errorf("kind %s has no controller revisions", kind)
+}
+
+func wrapGet(ref Ref, err error) error {
+	if apierrors.IsNotFound(err) {
+		return &NotFoundError{Ref: ref}
+	}
+	return fmt.Errorf("reading %s in namespace %q: %w", ref, ref.Namespace, err)
+}
