@@ -60,8 +60,10 @@ type Plan struct {
 	FromRevision    int64     `json:"fromRevision"`
 	ToRevision      int64     `json:"toRevision"`
 	Target          ObjectID  `json:"target"`
-	// Template is the pod template the workload will get.
+	// Template is the pod template the workload will get; From is the one
+	// it had when the plan was made.
 	Template corev1.PodTemplateSpec `json:"-"`
+	From     corev1.PodTemplateSpec `json:"-"`
 	// Annotations are the Deployment's annotations after the undo.
 	Annotations map[string]string `json:"annotations,omitempty"`
 	PatchType   types.PatchType   `json:"patchType"`
@@ -152,7 +154,7 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 	p := &Plan{
 		Workload: h.Workload, UID: h.UID, ResourceVersion: h.ResourceVersion,
 		FromRevision: h.Current, ToRevision: target.Number, Target: target.Source,
-		Attribution: opts.Attribution, PlannedAt: now,
+		Attribution: opts.Attribution, PlannedAt: now, From: h.Template,
 	}
 	switch h.Workload.Kind {
 	case Deployment:
@@ -185,6 +187,16 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 	p.Diff = DiffTemplates(&h.Template, &target.Template)
 	p.Warnings = append(p.Warnings, planWarnings(h, target)...)
 	return p, nil
+}
+
+// Replan plans the same undo again on a newer history: the target is found
+// by its UID, since the controller renumbers revisions after each rollback.
+func Replan(h *History, old *Plan) (*Plan, error) {
+	target, ok := h.FindByUID(old.Target.UID)
+	if !ok {
+		return nil, fmt.Errorf("the target of the plan, revision %d (%s %s), is no longer in the history of %s", old.ToRevision, old.Target.Kind, old.Target.Name, old.Workload)
+	}
+	return PlanUndoFrom(h, UndoOptions{ToRevision: target.Number, Attribution: old.Attribution, Now: old.PlannedAt})
 }
 
 // selectTarget applies kubectl's choice of revision, with its messages.
