@@ -58,7 +58,7 @@ func replicaSet(d *appsv1.Deployment, n int64, tmpl corev1.PodTemplateSpec, repl
 			Name: d.Name + "-" + hash, Namespace: d.Namespace, UID: types.UID("rs-" + hash),
 			Labels: map[string]string{"app": "web", "pod-template-hash": hash}, Annotations: ann,
 			CreationTimestamp: metav1.NewTime(t0.Add(time.Duration(n) * time.Hour)),
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(d, appsv1.SchemeGroupVersion.WithKind("Deployment"))},
+			OwnerReferences:   []metav1.OwnerReference{*metav1.NewControllerRef(d, appsv1.SchemeGroupVersion.WithKind("Deployment"))},
 		},
 		Spec:   appsv1.ReplicaSetSpec{Replicas: ptr(replicas), Template: tmpl},
 		Status: appsv1.ReplicaSetStatus{ReadyReplicas: replicas},

@@ -58,8 +58,9 @@ type Revision struct {
 	Current bool     `json:"current"`
 	Source  ObjectID `json:"source"`
 	// Template is the pod template the revision records, as stored (for
-	// Deployments it still carries the pod-template-hash label).
-	Template corev1.PodTemplateSpec `json:"-"`
+	// Deployments it still carries the pod-template-hash label). It may be
+	// shared with the informer cache: read only.
+	Template *corev1.PodTemplateSpec `json:"-"`
 	// Data is the ControllerRevision's patch (StatefulSet, DaemonSet).
 	Data []byte `json:"-"`
 	// Annotations of the ReplicaSet or ControllerRevision (read only).
@@ -176,7 +177,7 @@ func deploymentHistory(ctx context.Context, r Reader, d *appsv1.Deployment) (*Hi
 			Desired:       deref(rs.Spec.Replicas),
 			Current:       rs == current,
 			Source:        ObjectID{Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Hash: rs.Labels[PodTemplateHashKey]},
-			Template:      rs.Spec.Template,
+			Template:      &rs.Spec.Template,
 			Annotations:   rs.Annotations,
 		}
 		if rev.Current {
@@ -248,7 +249,7 @@ func controllerRevisionHistory(ctx context.Context, r Reader, h *History, ls *me
 			Images:      imagesOf(&tmpl.Spec),
 			ChangeCause: cr.Annotations[ChangeCauseAnnotation],
 			Source:      ObjectID{Kind: "ControllerRevision", Name: cr.Name, UID: cr.UID, Hash: cr.Labels[ControllerRevisionHashKey]},
-			Template:    *tmpl,
+			Template:    tmpl,
 			Data:        cr.Data.Raw,
 			Annotations: cr.Annotations,
 		}

@@ -160,7 +160,7 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 	case Deployment:
 		p.Template = *target.Template.DeepCopy()
 		delete(p.Template.Labels, PodTemplateHashKey)
-		if EqualIgnoreHash(&target.Template, &h.Template) {
+		if EqualIgnoreHash(target.Template, &h.Template) {
 			p.Skip, p.SkipReason = true, fmt.Sprintf("current template already matches revision %d", target.Number)
 		}
 		p.Annotations = undoAnnotations(h.Object.GetAnnotations(), target, p)
@@ -173,7 +173,7 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 			{"op": "replace", "path": "/metadata/resourceVersion", "value": h.ResourceVersion},
 		})
 	default:
-		p.Template = target.Template
+		p.Template = *target.Template
 		cur, _ := h.Find(h.Current)
 		if cur != nil && cur.Source.UID == target.Source.UID {
 			p.Skip, p.SkipReason = true, fmt.Sprintf("current template already matches revision %d", target.Number)
@@ -184,7 +184,7 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the patch for revision %d: %w", target.Number, err)
 	}
-	p.Diff = DiffTemplates(&h.Template, &target.Template)
+	p.Diff = DiffTemplates(&h.Template, target.Template)
 	p.Warnings = append(p.Warnings, planWarnings(h, target)...)
 	return p, nil
 }

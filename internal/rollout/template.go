@@ -15,12 +15,34 @@ import (
 
 // EqualIgnoreHash reports whether two pod templates are equal ignoring the
 // pod-template-hash label, exactly as kubectl and the deployment controller
-// compare them.
+// compare them (semantic equality: nil and empty maps are equal). It does
+// not copy the templates: history is computed on every cache change.
 func EqualIgnoreHash(a, b *corev1.PodTemplateSpec) bool {
-	ac, bc := a.DeepCopy(), b.DeepCopy()
-	delete(ac.Labels, PodTemplateHashKey)
-	delete(bc.Labels, PodTemplateHashKey)
-	return apiequality.Semantic.DeepEqual(ac, bc)
+	if !labelsEqualIgnoringHash(a.Labels, b.Labels) {
+		return false
+	}
+	am, bm := a.ObjectMeta, b.ObjectMeta
+	am.Labels, bm.Labels = nil, nil
+	return apiequality.Semantic.DeepEqual(&a.Spec, &b.Spec) && apiequality.Semantic.DeepEqual(&am, &bm)
+}
+
+func labelsEqualIgnoringHash(a, b map[string]string) bool {
+	n := 0
+	for k, v := range a {
+		if k == PodTemplateHashKey {
+			continue
+		}
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+		n++
+	}
+	for k := range b {
+		if k != PodTemplateHashKey {
+			n--
+		}
+	}
+	return n == 0
 }
 
 // templatePatch is the patch the StatefulSet and DaemonSet controllers
