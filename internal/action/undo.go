@@ -63,6 +63,10 @@ type Result struct {
 	// comes from reading the workload back.
 	Unknown         bool          `json:"outcomeWasUnknown,omitempty"`
 	ResourceVersion string        `json:"resourceVersion,omitempty"`
+	// Replans counts writes refused because only status or controller
+	// bookkeeping had moved since the plan; each was planned again and
+	// re-sent (see rollout.SameIntent).
+	Replans int `json:"replans,omitempty"`
 	Duration        time.Duration `json:"duration"`
 	EventError      string        `json:"eventError,omitempty"`
 }
@@ -132,11 +136,24 @@ func (e *Executor) Undo(ctx context.Context, p *rollout.Plan, dry DryRun) (*Resu
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	obj, err := e.patch(ctx, p, opts)
+	// While a rollout runs the controllers update status every few hundred
+	// milliseconds, and each update moves the resourceVersion. A conflict
+	// caused only by that is re-planned and re-sent; a conflict caused by a
+	// person (template, annotations, pause) is reported, never overwritten.
+	for attempt := 0; err != nil && apierrors.IsConflict(err) && attempt < maxReplans; attempt++ {
+		np, cerr := e.conflict(ctx, p, err)
+		if cerr != nil {
+			return nil, cerr
+		}
+		p, res.Plan = np, np
+		res.Replans++
+		obj, err = e.patch(ctx, p, opts)
+	}
 	res.Duration = time.Since(start)
 	switch {
 	case err == nil:
 	case apierrors.IsConflict(err):
-		return nil, e.conflict(ctx, p, err)
+		return nil, fmt.Errorf("rolling back %s: the workload kept changing under %d attempts: %w", p.Workload, maxReplans+1, err)
 	case dry == DryRunNone && outcomeUnknown(err):
 		return e.reconcile(p, res, err)
 	default:
@@ -168,22 +185,30 @@ func (e *Executor) patch(ctx context.Context, p *rollout.Plan, opts metav1.Patch
 	return nil, fmt.Errorf("unsupported kind %q", p.Workload.Kind)
 }
 
+// maxReplans bounds re-sends after conflicts caused by status updates.
+const maxReplans = 5
+
 // conflict re-reads the workload and plans the same undo on its new state.
-func (e *Executor) conflict(ctx context.Context, p *rollout.Plan, cause error) error {
+// It returns the new plan when nothing a person set has changed, else a
+// *ConflictError describing the concurrent change.
+func (e *Executor) conflict(ctx context.Context, p *rollout.Plan, cause error) (*rollout.Plan, error) {
 	ce := &ConflictError{Old: p, Err: cause}
 	h, err := rollout.GetHistory(ctx, kube.APIReader{Client: e.Client}, p.Workload)
 	if err != nil {
 		ce.Err = err
-		return ce
+		return nil, ce
 	}
 	np, err := rollout.Replan(h, p)
 	if err != nil {
 		ce.Err = err
-		return ce
+		return nil, ce
+	}
+	if rollout.SameIntent(p, np) && !np.Skip {
+		return np, nil
 	}
 	ce.New = np
 	ce.Concurrent = rollout.DiffTemplatesLabeled(&p.From, &np.From, "when planned", "now")
-	return ce
+	return nil, ce
 }
 
 // outcomeUnknown reports errors after which the write may or may not

@@ -217,3 +217,32 @@ func TestParseDryRun(t *testing.T) {
 		t.Errorf("bogus: %v", err)
 	}
 }
+
+func TestUndoReplansWhenOnlyStatusMoved(t *testing.T) {
+	c := cluster()
+	p := planFor(t, c)
+	// The controller updated status (and the revision bookkeeping) after
+	// the plan: the resourceVersion moved, nothing a person set did.
+	d, _ := c.AppsV1().Deployments("prod").Get(context.Background(), "web", metav1.GetOptions{})
+	d.ResourceVersion = "12"
+	d.Status.ReadyReplicas = 2
+	d.Annotations[rollout.RevisionAnnotation] = "2"
+	if _, err := c.AppsV1().Deployments("prod").Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	conflicts := 0
+	c.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if strings.Contains(string(a.(k8stesting.PatchActionImpl).Patch), `"value":"10"`) {
+			conflicts++
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, "web", errors.New("modified"))
+		}
+		return false, nil, nil
+	})
+	res, err := (&action.Executor{Client: c}).Undo(context.Background(), p, action.DryRunNone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conflicts != 1 || res.Replans != 1 || res.Plan.ResourceVersion != "12" || image(t, c) != "reg/web:v1" {
+		t.Fatalf("conflicts %d, replans %d, rv %s, image %s", conflicts, res.Replans, res.Plan.ResourceVersion, image(t, c))
+	}
+}

@@ -64,6 +64,9 @@ type Plan struct {
 	// it had when the plan was made.
 	Template corev1.PodTemplateSpec `json:"-"`
 	From     corev1.PodTemplateSpec `json:"-"`
+	// FromAnnotations and FromPaused are the workload's at planning time.
+	FromAnnotations map[string]string `json:"-"`
+	FromPaused      bool              `json:"-"`
 	// Annotations are the Deployment's annotations after the undo.
 	Annotations map[string]string `json:"annotations,omitempty"`
 	PatchType   types.PatchType   `json:"patchType"`
@@ -155,6 +158,7 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 		Workload: h.Workload, UID: h.UID, ResourceVersion: h.ResourceVersion,
 		FromRevision: h.Current, ToRevision: target.Number, Target: target.Source,
 		Attribution: opts.Attribution, PlannedAt: now, From: h.Template,
+		FromAnnotations: h.Object.GetAnnotations(), FromPaused: h.Paused,
 	}
 	switch h.Workload.Kind {
 	case Deployment:
@@ -197,6 +201,29 @@ func Replan(h *History, old *Plan) (*Plan, error) {
 		return nil, fmt.Errorf("the target of the plan, revision %d (%s %s), is no longer in the history of %s", old.ToRevision, old.Target.Kind, old.Target.Name, old.Workload)
 	}
 	return PlanUndoFrom(h, UndoOptions{ToRevision: target.Number, Attribution: old.Attribution, Now: old.PlannedAt})
+}
+
+// controllerAnnotations are written by the controllers, not by people:
+// their changes during a rollout are noise, not a concurrent change.
+var controllerAnnotations = []string{RevisionAnnotation, RevisionHistoryAnnotation, DesiredReplicasAnnotation, MaxReplicasAnnotation}
+
+// SameIntent reports whether two plans of the same undo were made against
+// the same human-set state: same target object, same template and
+// annotations (ignoring what controllers write), same paused flag. Between
+// such plans only status and controller bookkeeping moved, which bump the
+// resourceVersion constantly while a rollout runs.
+func SameIntent(a, b *Plan) bool {
+	if a.Target.UID != b.Target.UID || a.FromPaused != b.FromPaused || !EqualIgnoreHash(&a.From, &b.From) {
+		return false
+	}
+	strip := func(m map[string]string) map[string]string {
+		out := maps.Clone(m)
+		for _, k := range controllerAnnotations {
+			delete(out, k)
+		}
+		return out
+	}
+	return maps.Equal(strip(a.FromAnnotations), strip(b.FromAnnotations))
 }
 
 // selectTarget applies kubectl's choice of revision, with its messages.
