@@ -61,14 +61,14 @@ type Result struct {
 	Message string        `json:"message"`
 	// Unknown is set when the API did not answer the write: Outcome then
 	// comes from reading the workload back.
-	Unknown         bool          `json:"outcomeWasUnknown,omitempty"`
-	ResourceVersion string        `json:"resourceVersion,omitempty"`
+	Unknown         bool   `json:"outcomeWasUnknown,omitempty"`
+	ResourceVersion string `json:"resourceVersion,omitempty"`
 	// Replans counts writes refused because only status or controller
 	// bookkeeping had moved since the plan; each was planned again and
 	// re-sent (see rollout.SameIntent).
-	Replans int `json:"replans,omitempty"`
-	Duration        time.Duration `json:"duration"`
-	EventError      string        `json:"eventError,omitempty"`
+	Replans    int           `json:"replans,omitempty"`
+	Duration   time.Duration `json:"duration"`
+	EventError string        `json:"eventError,omitempty"`
 }
 
 // ConflictError says the workload changed between planning and writing.
