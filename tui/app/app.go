@@ -1,0 +1,316 @@
+// Package app is the console's root model: a stack of screens (esc goes
+// back), the status bar and footer, the palette and help overlays, global
+// keys, and the commands that bring cluster data in. Update does no I/O:
+// data arrives as messages from commands that wait on the informer cache
+// and are issued again after each message.
+package app
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/mayday-tui/mayday/internal/rollout"
+	"github.com/mayday-tui/mayday/themes"
+	"github.com/mayday-tui/mayday/tui/common"
+	"github.com/mayday-tui/mayday/tui/components/help"
+	"github.com/mayday-tui/mayday/tui/components/palette"
+	"github.com/mayday-tui/mayday/tui/components/statusbar"
+	"github.com/mayday-tui/mayday/tui/screens/history"
+	"github.com/mayday-tui/mayday/tui/screens/workloads"
+	"github.com/mayday-tui/mayday/tui/styles"
+	"github.com/mayday-tui/mayday/tui/workload"
+)
+
+// Options configure the root model.
+type Options struct {
+	// Ctx bounds the commands' waits; cancel it to stop them.
+	Ctx     context.Context
+	Cluster workload.Cluster
+	Common  *common.Common
+	Theme   themes.Theme
+	// Tick is how often time-dependent text is refreshed (default 1s).
+	Tick time.Duration
+	// Coalesce gathers a burst of cluster changes into one snapshot.
+	Coalesce time.Duration
+	// Notices are problems found at start (config, theme), already escaped.
+	Notices []string
+}
+
+// Model is the root model; the only tea.Model of the console.
+type Model struct {
+	opts   Options
+	c      *common.Common
+	stack  []common.Screen
+	status statusbar.Model
+
+	palette     *palette.Model
+	helpOpen    *help.Model
+	confirmQuit bool
+	inFlight    []string // descriptions of actions in flight
+
+	sizeKnown bool
+	quitting  bool
+}
+
+// New builds the root model with the workload finder as the first screen.
+func New(opts Options) Model {
+	if opts.Ctx == nil {
+		opts.Ctx = context.Background()
+	}
+	if opts.Tick <= 0 {
+		opts.Tick = time.Second
+	}
+	c := opts.Common
+	return Model{
+		opts:   opts,
+		c:      c,
+		stack:  []common.Screen{workloads.New(c)},
+		status: statusbar.New(c),
+	}
+}
+
+// Init draws the first frame at once (the finder's loading state) and
+// starts reading the cluster.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(
+		loadWorkloads(m.opts.Cluster, nil, m.c.Now),
+		waitForChange(m.opts.Ctx, m.opts.Cluster, m.opts.Coalesce, m.c.Now),
+		tick(m.opts.Tick, m.opts.Cluster, m.c.Now),
+		tea.RequestBackgroundColor,
+	)
+}
+
+// Top is the screen on top of the stack.
+func (m Model) Top() common.Screen { return m.stack[len(m.stack)-1] }
+
+// Depth is the number of screens on the stack.
+func (m Model) Depth() int { return len(m.stack) }
+
+// PaletteOpen, HelpOpen and ConfirmingQuit expose overlay state to tests.
+func (m Model) PaletteOpen() bool    { return m.palette != nil }
+func (m Model) HelpOpen() bool       { return m.helpOpen != nil }
+func (m Model) ConfirmingQuit() bool { return m.confirmQuit }
+
+// Update routes messages: global keys first, then overlays, then the top
+// screen; data messages go to every screen so those below stay current.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.sizeKnown = true
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.ColorProfileMsg:
+		m.c.Styles = styles.New(m.opts.Theme, m.c.Styles.Dark, msg.Profile)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.c.Styles = styles.New(m.opts.Theme, msg.IsDark(), m.c.Styles.Profile)
+		return m, nil
+	case changedMsg:
+		// A wait answered: handle its snapshot and wait again.
+		next, cmd := m.Update(msg.ClusterChangedMsg)
+		return next, tea.Batch(cmd, waitForChange(m.opts.Ctx, m.opts.Cluster, m.opts.Coalesce, m.c.Now))
+	case common.ClusterChangedMsg:
+		m.status, _ = m.status.Update(msg)
+		return m, m.broadcast(msg)
+	case goHomeMsg:
+		m.stack = m.stack[:1:1]
+		return m, nil
+	case common.TickMsg:
+		m.status, _ = m.status.Update(msg)
+		cmds := []tea.Cmd{m.broadcast(msg), tick(m.opts.Tick, m.opts.Cluster, m.c.Now)}
+		if msg.Health.Synced && !m.finderLoaded() {
+			// The cache finished its first list without any event (an
+			// empty namespace): take a snapshot so the finder stops loading.
+			cmds = append(cmds, loadWorkloads(m.opts.Cluster, nil, m.c.Now))
+		}
+		return m, tea.Batch(cmds...)
+	case common.ActionStartedMsg:
+		m.inFlight = append(m.inFlight, msg.Desc)
+		return m, nil
+	case common.ActionFinishedMsg:
+		if len(m.inFlight) > 0 {
+			m.inFlight = m.inFlight[1:]
+		}
+		return m, nil
+	case common.OpenWorkloadMsg:
+		return m.open(msg.Ref)
+	case common.BackMsg:
+		return m.back(), nil
+	case common.ShowHelpMsg:
+		return m.showHelp(), nil
+	case common.QuitMsg:
+		return m.quit()
+	case palette.ChosenMsg:
+		m.palette = nil
+		chosen := msg.Command.Msg
+		return m, func() tea.Msg { return chosen }
+	case palette.ClosedMsg:
+		m.palette = nil
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.PasteMsg:
+		if m.palette != nil || m.helpOpen != nil || m.confirmQuit {
+			return m, nil
+		}
+	}
+	return m.toTop(msg)
+}
+
+func (m Model) finderLoaded() bool {
+	if w, ok := m.stack[0].(*workloads.Screen); ok {
+		return w.Finder().Loaded()
+	}
+	return true
+}
+
+// key handles global keys, then overlays, then the top screen.
+func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	g := m.c.Keys.Global
+	if m.confirmQuit {
+		switch msg.String() {
+		case "y", "Y":
+			m.quitting = true
+			return m, tea.Quit
+		default:
+			m.confirmQuit = false
+			return m, nil
+		}
+	}
+	if key.Matches(msg, g.ForceQuit) {
+		return m.quit()
+	}
+	if m.palette != nil {
+		p, cmd := m.palette.Update(msg)
+		m.palette = &p
+		return m, cmd
+	}
+	if m.helpOpen != nil {
+		if key.Matches(msg, g.Back) || key.Matches(msg, g.Help) || key.Matches(msg, g.Quit) && msg.String() == "q" {
+			m.helpOpen = nil
+			return m, nil
+		}
+		h, cmd := m.helpOpen.Update(msg)
+		m.helpOpen = &h
+		return m, cmd
+	}
+	typing := m.Top().CapturesInput()
+	// ctrl+k opens the palette even while typing; ":" only when not.
+	if key.Matches(msg, g.Palette) && (!typing || printableKey(msg) == "") {
+		return m.openPalette(), nil
+	}
+	if !typing {
+		switch {
+		case key.Matches(msg, g.Quit):
+			return m.quit()
+		case key.Matches(msg, g.Help):
+			return m.showHelp(), nil
+		}
+	}
+	return m.toTop(msg)
+}
+
+func printableKey(msg tea.KeyPressMsg) string {
+	if msg.Mod&(tea.ModCtrl|tea.ModAlt) != 0 {
+		return ""
+	}
+	return msg.Text
+}
+
+func (m Model) toTop(msg tea.Msg) (tea.Model, tea.Cmd) {
+	top, cmd := m.Top().Update(msg)
+	m.stack = append(m.stack[:len(m.stack)-1:len(m.stack)-1], top)
+	return m, cmd
+}
+
+// broadcast sends a data message to every screen on the stack.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	stack := make([]common.Screen, len(m.stack))
+	var cmds []tea.Cmd
+	for i, s := range m.stack {
+		var cmd tea.Cmd
+		stack[i], cmd = s.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	m.stack = stack
+	return tea.Batch(cmds...)
+}
+
+// push adds a screen; this is all it takes to add a screen to the console.
+func (m Model) push(s common.Screen) Model {
+	m.stack = append(m.stack[:len(m.stack):len(m.stack)], s)
+	m.layout()
+	return m
+}
+
+func (m Model) back() Model {
+	if len(m.stack) > 1 {
+		m.stack = m.stack[:len(m.stack)-1 : len(m.stack)-1]
+	}
+	return m
+}
+
+func (m Model) open(ref rollout.Ref) (tea.Model, tea.Cmd) {
+	s, cmd := history.New(m.opts.Ctx, m.c, m.opts.Cluster.Reader(), ref)
+	return m.push(s), cmd
+}
+
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	if len(m.inFlight) > 0 {
+		m.confirmQuit = true
+		return m, nil
+	}
+	m.quitting = true
+	return m, tea.Quit
+}
+
+func (m Model) showHelp() Model {
+	g := m.c.Keys.Global
+	sections := []help.Section{{Title: m.Top().Title(), Keys: m.Top().KeyMap()}, {Title: "Everywhere", Keys: g}}
+	h := help.New(m.c, sections, m.c.Keys.Disabled, m.opts.Notices)
+	m.helpOpen = &h
+	m.layout()
+	return m
+}
+
+func (m Model) openPalette() Model {
+	var items []common.Command
+	items = append(items, m.Top().Commands()...)
+	if len(m.stack) > 1 {
+		items = append(items, common.Command{Title: "Go to Workloads", Msg: goHomeMsg{}})
+	}
+	g := m.c.Keys.Global
+	items = append(items,
+		common.Command{Title: "Help", Keys: g.Help.Help().Key, Msg: common.ShowHelpMsg{}},
+		common.Command{Title: "Quit", Keys: g.Quit.Help().Key, Msg: common.QuitMsg{}},
+	)
+	p := palette.New(m.c, items)
+	m.palette = &p
+	m.layout()
+	return m
+}
+
+type goHomeMsg struct{}
+
+// layout gives every part its size.
+func (m *Model) layout() {
+	l := m.frame()
+	m.status.SetSize(l.innerW, 1)
+	for i, s := range m.stack {
+		m.stack[i] = s.SetSize(l.innerW, l.bodyH)
+	}
+	if m.helpOpen != nil {
+		m.helpOpen.SetSize(l.innerW, l.bodyH)
+	}
+	if m.palette != nil {
+		m.palette.SetSize(l.innerW, l.bodyH)
+	}
+}
+
+// ColorProfile is the profile the styles were built for.
+func (m Model) ColorProfile() colorprofile.Profile { return m.c.Styles.Profile }

@@ -1,0 +1,278 @@
+// Package keys holds the console's key maps, one per screen, naming
+// actions (Open, Rollback) rather than keys. Users rebind actions in the
+// config file; read-only mode disables the mutating ones, and a disabled
+// binding neither fires nor shows in help (the help screen lists it apart,
+// with the reason).
+package keys
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/mayday-tui/mayday/internal/config"
+)
+
+// Global keys work on every screen.
+type Global struct {
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	Palette   key.Binding
+	Back      key.Binding
+}
+
+// Finder is the workload list.
+type Finder struct {
+	Up          key.Binding
+	Down        key.Binding
+	PageUp      key.Binding
+	PageDown    key.Binding
+	Top         key.Binding
+	Bottom      key.Binding
+	Open        key.Binding
+	Filter      key.Binding
+	ClearFilter key.Binding
+}
+
+// History is a workload's revision list.
+type History struct {
+	Up       key.Binding
+	Down     key.Binding
+	Diff     key.Binding
+	Rollback key.Binding
+}
+
+// Palette is the command palette.
+type Palette struct {
+	Up   key.Binding
+	Down key.Binding
+	Run  key.Binding
+}
+
+// Map is every key map of one program.
+type Map struct {
+	Global  Global
+	Finder  Finder
+	History History
+	Palette Palette
+	// Disabled lists actions turned off by read-only mode or permissions,
+	// for the help screen to explain.
+	Disabled []Disabled
+}
+
+// Disabled is an action that cannot be used, and why.
+type Disabled struct {
+	Action string
+	Keys   string
+	Desc   string
+	Reason string
+}
+
+func b(desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKeys(keys), desc))
+}
+
+// Default returns the built-in bindings.
+func Default() Map {
+	return Map{
+		Global: Global{
+			Quit:      b("quit", "q"),
+			ForceQuit: b("quit from anywhere", "ctrl+c"),
+			Help:      b("help", "?"),
+			Palette:   b("command palette", ":", "ctrl+k"),
+			Back:      b("back", "esc"),
+		},
+		Finder: Finder{
+			Up:          b("up", "up", "ctrl+p"),
+			Down:        b("down", "down", "ctrl+n"),
+			PageUp:      b("page up", "pgup"),
+			PageDown:    b("page down", "pgdown"),
+			Top:         b("first", "home"),
+			Bottom:      b("last", "end"),
+			Open:        b("open history", "enter"),
+			Filter:      b("filter", "/"),
+			ClearFilter: b("clear filter", "esc"),
+		},
+		History: History{
+			Up:       b("up", "up", "k"),
+			Down:     b("down", "down", "j"),
+			Diff:     b("diff against current", "d"),
+			Rollback: b("roll back to revision", "r"),
+		},
+		Palette: Palette{
+			Up:   b("up", "up", "ctrl+p"),
+			Down: b("down", "down", "ctrl+n"),
+			Run:  b("run", "enter"),
+		},
+	}
+}
+
+// action is one named, rebindable binding.
+type action struct {
+	name     string
+	scope    string // bindings in one scope must not share keys
+	binding  *key.Binding
+	mutating bool
+}
+
+func (m *Map) actions() []action {
+	return []action{
+		{"global.quit", "global", &m.Global.Quit, false},
+		{"global.forceQuit", "global", &m.Global.ForceQuit, false},
+		{"global.help", "global", &m.Global.Help, false},
+		{"global.palette", "global", &m.Global.Palette, false},
+		{"global.back", "global", &m.Global.Back, false},
+		{"finder.up", "finder", &m.Finder.Up, false},
+		{"finder.down", "finder", &m.Finder.Down, false},
+		{"finder.pageUp", "finder", &m.Finder.PageUp, false},
+		{"finder.pageDown", "finder", &m.Finder.PageDown, false},
+		{"finder.top", "finder", &m.Finder.Top, false},
+		{"finder.bottom", "finder", &m.Finder.Bottom, false},
+		{"finder.open", "finder", &m.Finder.Open, false},
+		{"finder.filter", "finder", &m.Finder.Filter, false},
+		{"finder.clearFilter", "finder", &m.Finder.ClearFilter, false},
+		{"history.up", "history", &m.History.Up, false},
+		{"history.down", "history", &m.History.Down, false},
+		{"history.diff", "history", &m.History.Diff, false},
+		{"history.rollback", "history", &m.History.Rollback, true},
+		{"palette.up", "palette", &m.Palette.Up, false},
+		{"palette.down", "palette", &m.Palette.Down, false},
+		{"palette.run", "palette", &m.Palette.Run, false},
+	}
+}
+
+// Actions lists the rebindable action names.
+func (m *Map) Actions() []string {
+	var out []string
+	for _, a := range m.actions() {
+		out = append(out, a.name)
+	}
+	return out
+}
+
+// Apply rebinds actions from the config. Every problem is reported with
+// the config line; the valid bindings are applied regardless.
+func (m *Map) Apply(file string, bindings []config.KeyBinding) error {
+	acts := m.actions()
+	byName := map[string]action{}
+	for _, a := range acts {
+		byName[a.name] = a
+	}
+	var errs []string
+	rebound := map[string]int{} // action -> config line
+	for _, kb := range bindings {
+		a, ok := byName[kb.Action]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("%s:%d: keys.%s: unknown action%s", file, kb.Line, kb.Action, suggest(kb.Action, m.Actions())))
+			continue
+		}
+		desc := a.binding.Help().Desc
+		if len(kb.Keys) == 0 {
+			*a.binding = key.NewBinding(key.WithHelp("", desc), key.WithDisabled())
+		} else {
+			*a.binding = key.NewBinding(key.WithKeys(kb.Keys...), key.WithHelp(helpKeys(kb.Keys), desc))
+		}
+		rebound[a.name] = kb.Line
+	}
+	// A rebound key that another action of the same screen (or a global
+	// one) already uses would make one of them unreachable.
+	for _, a := range acts {
+		line, ok := rebound[a.name]
+		if !ok {
+			continue
+		}
+		for _, k := range a.binding.Keys() {
+			for _, o := range acts {
+				if o.name == a.name || !o.binding.Enabled() || (o.scope != a.scope && o.scope != "global" && a.scope != "global") {
+					continue
+				}
+				if _, both := rebound[o.name]; both && o.name < a.name {
+					continue // report a clash between two rebound actions once
+				}
+				if slices.Contains(o.binding.Keys(), k) && !sharedByDesign(a.name, o.name) {
+					errs = append(errs, fmt.Sprintf("%s:%d: keys.%s: %q is already bound to %s", file, line, a.name, k, o.name))
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// sharedByDesign lists pairs that share a key on purpose: the screen's
+// action wins while it applies (esc clears a filter before going back).
+func sharedByDesign(a, b string) bool {
+	pair := []string{a, b}
+	slices.Sort(pair)
+	return pair[0] == "finder.clearFilter" && pair[1] == "global.back"
+}
+
+func suggest(name string, known []string) string {
+	scope, _, _ := strings.Cut(name, ".")
+	var same []string
+	for _, k := range known {
+		if strings.HasPrefix(k, scope+".") {
+			same = append(same, k)
+		}
+	}
+	if len(same) == 0 {
+		return " (screens: global, finder, history, palette)"
+	}
+	return " (" + strings.Join(same, ", ") + ")"
+}
+
+// SetReadOnly disables every mutating action, remembering why for help.
+func (m *Map) SetReadOnly(reason string) {
+	for _, a := range m.actions() {
+		if a.mutating && a.binding.Enabled() {
+			m.Disabled = append(m.Disabled, Disabled{
+				Action: a.name, Keys: a.binding.Help().Key, Desc: a.binding.Help().Desc, Reason: reason,
+			})
+			a.binding.SetEnabled(false)
+		}
+	}
+}
+
+// helpKeys renders keys for help: arrows as glyphs, joined with "/".
+func helpKeys(keys []string) string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		switch k {
+		case "up":
+			k = "↑"
+		case "down":
+			k = "↓"
+		case "left":
+			k = "←"
+		case "right":
+			k = "→"
+		}
+		out = append(out, k)
+	}
+	return strings.Join(out, "/")
+}
+
+// ShortHelp and FullHelp make each map a help.KeyMap.
+
+func (g Global) ShortHelp() []key.Binding { return []key.Binding{g.Help, g.Palette, g.Back, g.Quit} }
+func (g Global) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{g.Help, g.Palette}, {g.Back, g.Quit, g.ForceQuit}}
+}
+
+func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Filter} }
+func (f Finder) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Filter, f.ClearFilter}}
+}
+
+func (h History) ShortHelp() []key.Binding { return []key.Binding{h.Diff, h.Rollback} }
+func (h History) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback}}
+}
+
+func (p Palette) ShortHelp() []key.Binding { return []key.Binding{p.Run} }
+func (p Palette) FullHelp() [][]key.Binding { return [][]key.Binding{{p.Up, p.Down, p.Run}} }

@@ -1,0 +1,77 @@
+package keys
+
+import (
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mayday-tui/mayday/internal/config"
+)
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "ctrl+q":
+		return tea.KeyPressMsg{Code: 'q', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
+}
+
+func TestRebindAndDisable(t *testing.T) {
+	m := Default()
+	err := m.Apply("config.yaml", []config.KeyBinding{
+		{Action: "global.quit", Keys: []string{"ctrl+q"}, Line: 3},
+		{Action: "finder.open", Keys: []string{"enter", "l"}, Line: 4},
+		{Action: "history.diff", Keys: []string{}, Line: 5},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key.Matches(press("q"), m.Global.Quit) || !key.Matches(press("ctrl+q"), m.Global.Quit) {
+		t.Error("quit not rebound to ctrl+q")
+	}
+	if !key.Matches(press("l"), m.Finder.Open) || m.Finder.Open.Help().Key != "enter/l" || m.Finder.Open.Help().Desc != "open history" {
+		t.Errorf("open = %+v", m.Finder.Open.Help())
+	}
+	if m.History.Diff.Enabled() || key.Matches(press("d"), m.History.Diff) {
+		t.Error("an empty list must disable the action")
+	}
+}
+
+func TestApplyErrorsNameTheLine(t *testing.T) {
+	m := Default()
+	err := m.Apply("config.yaml", []config.KeyBinding{
+		{Action: "finder.opne", Keys: []string{"o"}, Line: 7},
+		{Action: "finder.open", Keys: []string{"q"}, Line: 8},
+		{Action: "history.diff", Keys: []string{"r"}, Line: 9},
+	})
+	if err == nil {
+		t.Fatal("expected errors")
+	}
+	for _, want := range []string{
+		"config.yaml:7: keys.finder.opne: unknown action (finder.up",
+		`config.yaml:8: keys.finder.open: "q" is already bound to global.quit`,
+		`config.yaml:9: keys.history.diff: "r" is already bound to history.rollback`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, err)
+		}
+	}
+}
+
+func TestReadOnlyDisablesMutatingActions(t *testing.T) {
+	m := Default()
+	m.SetReadOnly("read-only mode (--read-only)")
+	if m.History.Rollback.Enabled() || key.Matches(press("r"), m.History.Rollback) {
+		t.Error("rollback still enabled")
+	}
+	if len(m.Disabled) != 1 || m.Disabled[0].Action != "history.rollback" || m.Disabled[0].Keys != "r" || !strings.Contains(m.Disabled[0].Reason, "read-only") {
+		t.Errorf("disabled = %+v", m.Disabled)
+	}
+	if !m.History.Diff.Enabled() {
+		t.Error("diff is not mutating")
+	}
+}

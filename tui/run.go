@@ -1,0 +1,217 @@
+// Package tui is mayday's console: the Bubble Tea program behind `mayday`
+// with no subcommand and `mayday --demo`. It is the only code that imports
+// bubbletea; cmd/mayday calls Run.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/mayday-tui/mayday/internal/config"
+	"github.com/mayday-tui/mayday/internal/kube"
+	"github.com/mayday-tui/mayday/internal/textsafe"
+	"github.com/mayday-tui/mayday/themes"
+	"github.com/mayday-tui/mayday/tui/app"
+	"github.com/mayday-tui/mayday/tui/common"
+	"github.com/mayday-tui/mayday/tui/keys"
+	"github.com/mayday-tui/mayday/tui/styles"
+	"github.com/mayday-tui/mayday/tui/workload"
+)
+
+// Deps is what the console needs from the command line.
+type Deps struct {
+	// Client is used for the informers' list and watch calls (for a real
+	// cluster, the connection's WatchClient: no request timeout).
+	Client kubernetes.Interface
+	// Context is the kube context's name (shown, and used to pick settings).
+	Context string
+	// Namespace to show; "" with AllNamespaces for every namespace.
+	Namespace     string
+	AllNamespaces bool
+
+	// Config is the parsed config file (nil: defaults); ConfigErr is the
+	// problem found reading it, shown in the console.
+	Config    *config.Config
+	ConfigErr error
+	// ThemesDir holds user themes ("" for built-ins only).
+	ThemesDir string
+	// Theme, when set (--theme), overrides the config.
+	Theme string
+	// NoColor (--no-color) forces the ASCII profile. NO_COLOR in the
+	// environment has the same effect through Bubble Tea's detection.
+	NoColor bool
+	// ReadOnly (--read-only) disables every mutation.
+	ReadOnly bool
+
+	// Logger receives diagnostics; it must not write to the terminal.
+	Logger *slog.Logger
+	// Input and Output default to the terminal; Env to os.Environ().
+	Input  io.Reader
+	Output io.Writer
+	Env    []string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Cache, when set, is used instead of building one from Client (the
+	// caller then starts it).
+	Cache *kube.Cache
+}
+
+// Run opens the console and blocks until the user quits or ctx ends.
+func Run(ctx context.Context, d Deps) error {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	cache := d.Cache
+	if cache == nil {
+		if d.Client == nil {
+			return errors.New("tui: no Kubernetes client")
+		}
+		ns := d.Namespace
+		if d.AllNamespaces {
+			ns = ""
+		}
+		cache = kube.NewCache(d.Client, ns)
+		// The informers start now and fill in the background: the first
+		// frame shows the loading state instead of waiting for them.
+		cache.Start(ctx)
+	}
+	model, opts := NewModel(ctx, d, workload.CacheCluster{Cache: cache, AllNamespaces: d.AllNamespaces || d.Namespace == ""})
+	d.Logger.Info("console starting", "context", d.Context, "namespace", d.Namespace,
+		"theme", model.ThemeName(), "readOnly", model.ReadOnly())
+
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if d.Input != nil {
+		popts = append(popts, tea.WithInput(d.Input))
+	}
+	if d.Output != nil {
+		popts = append(popts, tea.WithOutput(d.Output))
+	}
+	if d.Env != nil {
+		popts = append(popts, tea.WithEnvironment(d.Env))
+	}
+	if d.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
+	}
+	_ = opts // kept for callers that build the model themselves
+	_, err := tea.NewProgram(model.Model, popts...).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		err = nil // the caller cancelled: a normal end
+	}
+	if err != nil {
+		d.Logger.Error("console ended", "err", err)
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+// Built is the root model with what Run decided, for callers and tests.
+type Built struct {
+	app.Model
+	theme    string
+	readOnly bool
+}
+
+// ThemeName is the theme in use.
+func (b Built) ThemeName() string { return b.theme }
+
+// ReadOnly reports whether mutations are disabled.
+func (b Built) ReadOnly() bool { return b.readOnly }
+
+// NewModel resolves settings (config, context, theme, keys) and builds the
+// root model over cluster. Problems are collected as notices the console
+// shows; none of them stops it.
+func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app.Options) {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	cfg := d.Config
+	if cfg == nil {
+		cfg = config.Defaults()
+	}
+	var notices []string
+	if d.ConfigErr != nil {
+		notices = append(notices, d.ConfigErr.Error())
+	}
+	set := cfg.For(d.Context)
+
+	// Theme: --theme, else the context's, else production's frame for a
+	// production context, else the config's default.
+	themeName := set.Theme
+	if ctxTheme := contextTheme(cfg, d.Context); ctxTheme == "" && set.Production {
+		themeName = "production"
+	}
+	if d.Theme != "" {
+		themeName = d.Theme
+	}
+	catalog, err := themes.Load(d.ThemesDir)
+	if err != nil {
+		// The built-ins are tested; reaching this is a bug, but the console
+		// still opens with them.
+		notices = append(notices, err.Error())
+		catalog, _ = themes.Builtin()
+	}
+	for _, p := range catalog.Problems {
+		notices = append(notices, p.Error())
+	}
+	theme, err := catalog.Resolve(themeName)
+	if err != nil {
+		notices = append(notices, err.Error())
+	}
+
+	km := keys.Default()
+	if err := km.Apply(cfg.Path, cfg.Keys); err != nil {
+		notices = append(notices, err.Error())
+	}
+	readOnly := d.ReadOnly || set.ReadOnly
+	reason := ""
+	switch {
+	case d.ReadOnly:
+		reason = "read-only mode (--read-only)"
+	case set.ReadOnly:
+		reason = fmt.Sprintf("read-only mode (context %q in %s)", d.Context, cfg.Path)
+	}
+	if readOnly {
+		km.SetReadOnly(reason)
+	}
+
+	profile := colorprofile.TrueColor // replaced by Bubble Tea's ColorProfileMsg at start
+	if d.NoColor {
+		profile = colorprofile.ASCII
+	}
+	ns := d.Namespace
+	if d.AllNamespaces {
+		ns = ""
+	}
+	for i := range notices {
+		notices[i] = textsafe.Block(notices[i])
+	}
+	c := &common.Common{
+		Styles: styles.New(theme, true, profile), Keys: &km,
+		ReadOnly: readOnly, ReadOnlyReason: reason,
+		Production: set.Production, ProductionReason: set.ProductionReason,
+		Context: d.Context, Namespace: ns, Now: now,
+	}
+	opts := app.Options{
+		Ctx: ctx, Cluster: cluster, Common: c, Theme: theme,
+		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
+	}
+	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly}, opts
+}
+
+func contextTheme(cfg *config.Config, kubeContext string) string {
+	withoutDefault := *cfg
+	withoutDefault.Theme = ""
+	return withoutDefault.For(kubeContext).Theme
+}
