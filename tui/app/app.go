@@ -250,7 +250,7 @@ func (m Model) push(s common.Screen) Model {
 
 func (m Model) back() Model {
 	if len(m.stack) > 1 {
-		m.stack = m.stack[:len(m.stack)-1 : len(m.stack)-1]
+		m.stack = m.stack[: len(m.stack)-1 : len(m.stack)-1]
 	}
 	return m
 }

@@ -112,7 +112,6 @@ func (m Model) noticeLine(w int) string {
 	return common.Truncate(s.Warning.Render(text), w)
 }
 
-
 func (m Model) footer(w int) string {
 	s := m.c.Styles
 	var text string

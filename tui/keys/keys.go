@@ -274,5 +274,5 @@ func (h History) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback}}
 }
 
-func (p Palette) ShortHelp() []key.Binding { return []key.Binding{p.Run} }
+func (p Palette) ShortHelp() []key.Binding  { return []key.Binding{p.Run} }
 func (p Palette) FullHelp() [][]key.Binding { return [][]key.Binding{{p.Up, p.Down, p.Run}} }

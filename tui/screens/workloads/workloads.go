@@ -24,10 +24,10 @@ func New(c *common.Common) *Screen {
 // Finder exposes the finder (tests, benchmarks).
 func (s *Screen) Finder() finder.Model { return s.finder }
 
-func (s *Screen) Title() string        { return "Workloads" }
-func (s *Screen) KeyMap() help.KeyMap  { return s.c.Keys.Finder }
-func (s *Screen) CapturesInput() bool  { return s.finder.CapturesInput() }
-func (s *Screen) View() string         { return s.finder.View() }
+func (s *Screen) Title() string       { return "Workloads" }
+func (s *Screen) KeyMap() help.KeyMap { return s.c.Keys.Finder }
+func (s *Screen) CapturesInput() bool { return s.finder.CapturesInput() }
+func (s *Screen) View() string        { return s.finder.View() }
 func (s *Screen) SetSize(w, h int) common.Screen {
 	s.finder.SetSize(w, h)
 	return s
