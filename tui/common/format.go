@@ -30,12 +30,24 @@ func Age(now, t time.Time) string {
 	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 }
 
+// Width is the cells s takes on one line. Plain ASCII, the common case
+// for names, is measured by its length: the general measure (grapheme
+// clusters, escape sequences) dominated the cost of drawing a list.
+func Width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c == 0x1b {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
+}
+
 // Truncate cuts s (which may hold styles) to width cells, ending in "…".
 func Truncate(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	if lipgloss.Width(s) <= width {
+	if Width(s) <= width {
 		return s
 	}
 	return ansi.Truncate(s, width, "…")
@@ -44,7 +56,7 @@ func Truncate(s string, width int) string {
 // PadRight pads s with spaces to width cells (s is truncated if longer).
 func PadRight(s string, width int) string {
 	s = Truncate(s, width)
-	if w := lipgloss.Width(s); w < width {
+	if w := Width(s); w < width {
 		return s + strings.Repeat(" ", width-w)
 	}
 	return s

@@ -122,7 +122,31 @@ func Rows(c *kube.Cache, allNamespaces bool) []Row {
 		out = append(out, row)
 	}
 	Sort(out)
+	PackKeys(out)
 	return out
+}
+
+// PackKeys copies the rows' filter keys into one contiguous string, in row
+// order. Filtering 100k keys is bound by memory latency when each key sits
+// in its own heap allocation; packed, the scan is sequential and several
+// times faster.
+func PackKeys(rows []Row) {
+	n := 0
+	for i := range rows {
+		n += len(rows[i].Key)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := range rows {
+		b.WriteString(rows[i].Key)
+	}
+	all := b.String()
+	at := 0
+	for i := range rows {
+		l := len(rows[i].Key)
+		rows[i].Key = all[at : at+l]
+		at += l
+	}
 }
 
 // Sort orders rows by namespace, name, then kind.

@@ -24,10 +24,11 @@ type Match struct {
 // two when the user types on, large enough to keep the check cheap.
 const chunk = 2048
 
-// filter scores keys (or only the candidates, when not nil) against query
-// with sahilm/fuzzy, on every CPU, best first (ties keep the rows' order).
-// It gives up and returns ok=false as soon as stale reports that a newer
-// query superseded this one.
+// filter scores keys (or only the candidates, in ascending order, when not
+// nil) against query
+// with sahilm/fuzzy, on every CPU, best first with ties in row order (the
+// order fuzzy.Find gives). It gives up and returns ok=false as soon as
+// stale reports that a newer query superseded this one.
 func filter(query string, keys []string, candidates []int, stale func() bool) (out []Match, ok bool) {
 	n := len(keys)
 	if candidates != nil {
@@ -40,46 +41,47 @@ func filter(query string, keys []string, candidates []int, stale func() bool) (o
 		return i
 	}
 	pre := newPrefilter(query)
-	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
+	chunks := (n + chunk - 1) / chunk
+	// Each chunk's matches land in their own slot, so that concatenating
+	// the slots keeps the candidates' order without a lock or a sort.
+	parts := make([][]Match, chunks)
+	workers := max(min(runtime.GOMAXPROCS(0), chunks), 1)
 	var (
 		next    atomic.Int64
 		aborted atomic.Bool
-		mu      sync.Mutex
 		wg      sync.WaitGroup
 	)
 	work := func() {
 		defer wg.Done()
-		var local []Match
 		var idx []int
 		var strs stringsSource
 		for {
-			start := int(next.Add(chunk)) - chunk
-			if start >= n || aborted.Load() {
-				break
+			c := int(next.Add(1)) - 1
+			if c >= chunks || aborted.Load() {
+				return
 			}
 			if stale() {
 				aborted.Store(true)
-				break
+				return
 			}
-			end := min(start+chunk, n)
 			idx, strs = idx[:0], strs[:0]
-			for i := start; i < end; i++ {
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
 				k := keys[index(i)]
 				if pre.mayMatch(k) {
 					idx = append(idx, index(i))
 					strs = append(strs, k)
 				}
 			}
-			for _, m := range fuzzy.FindFromNoSort(query, strs) {
-				local = append(local, Match{Index: idx[m.Index], Score: m.Score, Positions: m.MatchedIndexes})
+			found := fuzzy.FindFromNoSort(query, strs)
+			part := make([]Match, len(found))
+			for j, m := range found {
+				part[j] = Match{Index: idx[m.Index], Score: m.Score, Positions: m.MatchedIndexes}
 			}
+			parts[c] = part
 		}
-		mu.Lock()
-		out = append(out, local...)
-		mu.Unlock()
 	}
-	wg.Add(max(workers, 1))
-	for range max(workers, 1) - 1 {
+	wg.Add(workers)
+	for range workers - 1 {
 		go work()
 	}
 	work()
@@ -87,13 +89,46 @@ func filter(query string, keys []string, candidates []int, stale func() bool) (o
 	if aborted.Load() {
 		return nil, false
 	}
-	slices.SortFunc(out, func(a, b Match) int {
-		if a.Score != b.Score {
-			return b.Score - a.Score
-		}
-		return a.Index - b.Index
-	})
-	return out, true
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	out = make([]Match, 0, total)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return sortByScore(out), true
+}
+
+// sortByScore orders matches best first, keeping the given order among
+// equal scores. Scores span a small range, so a counting sort does it in
+// linear time, where a comparison sort of 50k matches costs ~10 ms.
+func sortByScore(ms []Match) []Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	lo, hi := ms[0].Score, ms[0].Score
+	for _, m := range ms {
+		lo, hi = min(lo, m.Score), max(hi, m.Score)
+	}
+	if hi-lo > 1<<16 {
+		slices.SortStableFunc(ms, func(a, b Match) int { return b.Score - a.Score })
+		return ms
+	}
+	counts := make([]int, hi-lo+2)
+	for _, m := range ms {
+		counts[hi-m.Score+1]++ // bucket 0 holds the best score
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	out := make([]Match, len(ms))
+	for _, m := range ms {
+		b := hi - m.Score
+		out[counts[b]] = m
+		counts[b]++
+	}
+	return out
 }
 
 type stringsSource []string
@@ -106,7 +141,7 @@ func (s stringsSource) Len() int            { return len(s) }
 // ASCII case. It only ever rejects; non-ASCII queries and keys go straight
 // to sahilm/fuzzy, whose Unicode case folding it does not try to copy.
 type prefilter struct {
-	lower []byte // the query, lower-cased; nil when it is not ASCII
+	lower, upper []byte // the query in both cases; nil when it is not ASCII
 }
 
 func newPrefilter(q string) prefilter {
@@ -115,27 +150,35 @@ func newPrefilter(q string) prefilter {
 			return prefilter{}
 		}
 	}
-	return prefilter{lower: []byte(strings.ToLower(q))}
+	return prefilter{lower: []byte(strings.ToLower(q)), upper: []byte(strings.ToUpper(q))}
 }
 
 func (p prefilter) mayMatch(s string) bool {
 	if p.lower == nil {
 		return true
 	}
-	j := 0
-	for i := 0; i < len(s) && j < len(p.lower); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return true // let the Unicode-aware matcher decide
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c == p.lower[j] {
-			j++
-		}
 	}
-	return j == len(p.lower)
+	// Find each query byte (either case) after the previous one; IndexByte
+	// is vectorised, which matters at 100k keys.
+	at := 0
+	for j, lo := range p.lower {
+		rest := s[at:]
+		i := strings.IndexByte(rest, lo)
+		if up := p.upper[j]; up != lo {
+			if k := strings.IndexByte(rest, up); k >= 0 && (i < 0 || k < i) {
+				i = k
+			}
+		}
+		if i < 0 {
+			return false
+		}
+		at += i + 1
+	}
+	return true
 }
 
 // resultCache remembers the matches of recent queries over one snapshot of

@@ -11,6 +11,7 @@ package finder
 import (
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode"
 
@@ -55,6 +56,7 @@ type Model struct {
 	sel            rollout.Ref // the selected workload, kept across updates
 	hasSel         bool
 
+	keys    *snapshotKeys // the filter keys of rows, built once per snapshot
 	seq     uint64
 	latest  *atomic.Uint64 // newest seq, read by running searches
 	cache   *resultCache
@@ -63,7 +65,7 @@ type Model struct {
 
 // New returns an empty finder that shows a loading state until SetRows.
 func New(c *common.Common) Model {
-	return Model{c: c, latest: new(atomic.Uint64), cache: &resultCache{}}
+	return Model{c: c, latest: new(atomic.Uint64), cache: &resultCache{}, keys: &snapshotKeys{}}
 }
 
 // SetSize sets the area the finder draws in.
@@ -80,6 +82,7 @@ func (m *Model) SetNotice(s string) { m.notice = s }
 // it was until the new snapshot is filtered.
 func (m Model) SetRows(rows []workload.Row, loaded bool) (Model, tea.Cmd) {
 	m.rows, m.loaded = rows, loaded
+	m.keys = &snapshotKeys{rows: rows}
 	m.gen++
 	m.cache = &resultCache{} // cached matches index the old snapshot
 	if m.query == "" {
@@ -293,17 +296,15 @@ func (m *Model) startFilter() tea.Cmd {
 	m.seq++
 	m.latest.Store(m.seq)
 	m.pending = true
-	seq, q, rows, gen, latest := m.seq, m.query, m.rows, m.gen, m.latest
+	seq, q, rows, gen, latest, sk := m.seq, m.query, m.rows, m.gen, m.latest, m.keys
 	base, narrowed := m.cache.narrowest(q)
 	return func() tea.Msg {
 		stale := func() bool { return latest.Load() != seq }
-		keys := make([]string, len(rows))
-		for i := range rows {
-			keys[i] = rows[i].Key
-		}
+		keys := sk.get()
 		var cand []int
 		if narrowed {
 			cand = indices(base)
+			slices.Sort(cand) // row order, so ties keep fuzzy.Find's order
 		}
 		ms, ok := filter(q, keys, cand, stale)
 		if !ok {
@@ -401,6 +402,24 @@ func (m *Model) scroll() {
 		m.offset = m.cursor - h + 1
 	}
 	m.offset = max(min(m.offset, m.Len()-h), 0)
+}
+
+// snapshotKeys lists a snapshot's filter keys, built by the first search
+// that needs them (in its command) and shared by the later ones.
+type snapshotKeys struct {
+	once sync.Once
+	rows []workload.Row
+	keys []string
+}
+
+func (s *snapshotKeys) get() []string {
+	s.once.Do(func() {
+		s.keys = make([]string, len(s.rows))
+		for i := range s.rows {
+			s.keys[i] = s.rows[i].Key
+		}
+	})
+	return s.keys
 }
 
 // Focus sends typing to the filter.

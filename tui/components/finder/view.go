@@ -241,7 +241,7 @@ func (m Model) detailLine(w int) (string, bool) {
 		return "", false
 	}
 	s := m.c.Styles
-	return common.Truncate(s.Muted.Render(r.Ref.String()+": ")+phaseStyle(r.Phase, m).Render(r.Message), w), true
+	return common.Truncate(s.Muted.Render(r.Ref.Kind.Short()+"/"+r.Name+": ")+phaseStyle(r.Phase, m).Render(r.Message), w), true
 }
 
 // seg is a piece of a row with its style.
@@ -253,7 +253,7 @@ type seg struct {
 
 func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, selected bool) string {
 	s := m.c.Styles
-	var segs []seg
+	segs := make([]seg, 0, 24)
 	add := func(text string, st lipgloss.Style) { segs = append(segs, seg{text: text, style: st}) }
 	addPlain := func(text string) { segs = append(segs, seg{text: text, plain: true}) }
 	if selected {
@@ -318,10 +318,12 @@ func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, select
 			break
 		}
 		t := sg.text
-		if tw := lipgloss.Width(t); used+tw > w {
+		tw := common.Width(t)
+		if used+tw > w {
 			t = common.Truncate(t, w-used)
+			tw = common.Width(t)
 		}
-		used += lipgloss.Width(t)
+		used += tw
 		st := sg.style
 		if selected {
 			st = st.Inherit(s.Selected)
@@ -375,7 +377,7 @@ func highlight(text string, pos []int, width int, base, match lipgloss.Style) []
 		}
 		out = append(out, seg{text: cut[start:], style: pick(cur, base, match)})
 	}
-	pad := width - lipgloss.Width(cut) - lipgloss.Width(ell)
+	pad := width - common.Width(cut) - common.Width(ell)
 	out = append(out, seg{text: ell + strings.Repeat(" ", max(pad, 0)), style: base})
 	return out
 }
