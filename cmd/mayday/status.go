@@ -82,12 +82,14 @@ Exit codes: 0 complete (or, without --watch, still progressing),
 			}
 			return nil
 		}
-		return a.watchStatus(ctx, cmd, conn, ref, f, timeout)
+		return a.watchStatus(ctx, cmd, conn, ref, f, timeout, s)
 	})
 	return cmd
 }
 
-func (a *app) watchStatus(ctx context.Context, cmd *cobra.Command, conn *kube.Connection, ref rollout.Ref, f output.Format, timeout time.Duration) error {
+// watchStatus prints a line for the first status s (from the first read)
+// and for each change, until the rollout ends or ctx or timeout ends.
+func (a *app) watchStatus(ctx context.Context, cmd *cobra.Command, conn *kube.Connection, ref rollout.Ref, f output.Format, timeout time.Duration, first rollout.Status) error {
 	out := cmd.OutOrStdout()
 	opts := a.outputOptions()
 	if !f.Machine() {
@@ -104,14 +106,11 @@ func (a *app) watchStatus(ctx context.Context, cmd *cobra.Command, conn *kube.Co
 		defer cancel()
 	}
 	var last rollout.Status
-	var printed bool
-	var final rollout.Status
-	err := kube.WatchWorkload(wctx, conn.Client, conn.WatchClient, string(ref.Kind), ref.Namespace, ref.Name, func(obj runtime.Object) (bool, error) {
-		s := statusOf(obj)
-		if printed && s == last {
+	show := func(s rollout.Status) (bool, error) {
+		if s == last {
 			return false, nil // a change elsewhere in the object (metadata, conditions' times)
 		}
-		printed, last = true, s
+		last = s
 		if f.Machine() {
 			if err := output.WriteLine(out, f, output.NewRolloutStatusDoc(ref, s, a.env.now())); err != nil {
 				return false, err
@@ -119,9 +118,14 @@ func (a *app) watchStatus(ctx context.Context, cmd *cobra.Command, conn *kube.Co
 		} else {
 			fmt.Fprintln(out, output.ProgressLine(s, a.env.now(), opts))
 		}
-		final = s
 		return s.Done(), nil
-	})
+	}
+	done, err := show(first)
+	if !done && err == nil {
+		err = kube.WatchWorkload(wctx, conn.Client, conn.WatchClient, string(ref.Kind), ref.Namespace, ref.Name,
+			func(obj runtime.Object) (bool, error) { return show(statusOf(obj)) })
+	}
+	final := last
 	switch {
 	case err == nil && final.Phase == rollout.PhaseComplete:
 		return nil

@@ -26,7 +26,9 @@ const DefaultRequestTimeout = "10s"
 // --user, -n/--namespace, --as, --as-group and --request-timeout. A nil
 // field is neither registered as a flag nor applied as an override.
 func NewConfigFlags() *genericclioptions.ConfigFlags {
-	f := genericclioptions.NewConfigFlags(true)
+	// Not persistent: a persistent loader is cached on first use and
+	// would ignore flag values set after it.
+	f := genericclioptions.NewConfigFlags(false)
 	*f.Timeout = DefaultRequestTimeout
 	f.CacheDir = nil // mayday does no discovery, so it keeps no discovery cache
 	f.CertFile, f.KeyFile, f.CAFile, f.BearerToken = nil, nil, nil, nil
