@@ -163,7 +163,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) finderLoaded() bool {
-	if w, ok := m.stack[0].(*workloads.Screen); ok {
+	if w, ok := m.stack[0].(workloads.Screen); ok {
 		return w.Finder().Loaded()
 	}
 	return true

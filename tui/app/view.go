@@ -124,6 +124,10 @@ func (m Model) footer(w int) string {
 		text = s.Muted.Render("esc close help")
 	default:
 		text = help.Short(m.c, m.Top().KeyMap(), m.c.Keys.Global)
+		if len(m.stack) > 1 && m.c.Keys.Global.Back.Enabled() {
+			b := m.c.Keys.Global.Back.Help()
+			text += s.Muted.Render(" · ") + s.Key.Render(b.Key) + " " + s.Muted.Render(b.Desc)
+		}
 		if m.c.ReadOnly {
 			text = s.Badge.Render(" RO ") + " " + text
 		}

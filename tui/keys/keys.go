@@ -82,7 +82,7 @@ func Default() Map {
 			Quit:      b("quit", "q"),
 			ForceQuit: b("quit from anywhere", "ctrl+c"),
 			Help:      b("help", "?"),
-			Palette:   b("command palette", ":", "ctrl+k"),
+			Palette:   b("commands", ":", "ctrl+k"),
 			Back:      b("back", "esc"),
 		},
 		Finder: Finder{
@@ -259,7 +259,7 @@ func helpKeys(keys []string) string {
 
 // ShortHelp and FullHelp make each map a help.KeyMap.
 
-func (g Global) ShortHelp() []key.Binding { return []key.Binding{g.Help, g.Palette, g.Back, g.Quit} }
+func (g Global) ShortHelp() []key.Binding { return []key.Binding{g.Help, g.Palette, g.Quit} }
 func (g Global) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{g.Help, g.Palette}, {g.Back, g.Quit, g.ForceQuit}}
 }

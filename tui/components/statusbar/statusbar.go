@@ -26,6 +26,7 @@ type Model struct {
 	since time.Time
 	// dataAt is when the last snapshot arrived.
 	dataAt time.Time
+	known  bool // a health report has arrived
 }
 
 // New returns a status bar showing "connecting" until the first health.
@@ -51,6 +52,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 func (m *Model) setHealth(h workload.Health) {
+	m.known = true
 	if !h.Connected && m.since.IsZero() {
 		m.since = m.now
 	}
@@ -69,6 +71,8 @@ func (m Model) Health() workload.Health { return m.health }
 func (m Model) ConnectionText() (glyph, text string) {
 	h := m.health
 	switch {
+	case !m.known:
+		return "◌", "connecting…"
 	case !h.Connected:
 		t := "disconnected (retrying)"
 		switch {

@@ -46,9 +46,10 @@ type Screen struct {
 }
 
 // New returns the screen and the command that loads the history.
-func New(ctx context.Context, c *common.Common, reader rollout.Reader, ref rollout.Ref) (*Screen, tea.Cmd) {
-	s := &Screen{c: c, ctx: ctx, reader: reader, ref: ref, loading: true}
-	return s, s.fetch()
+func New(ctx context.Context, c *common.Common, reader rollout.Reader, ref rollout.Ref) (Screen, tea.Cmd) {
+	s := Screen{c: c, ctx: ctx, reader: reader, ref: ref, loading: true}
+	cmd := s.fetch()
+	return s, cmd
 }
 
 // fetch reads the history in a command: the cache reader takes a lock and
@@ -62,22 +63,22 @@ func (s *Screen) fetch() tea.Cmd {
 	}
 }
 
-func (s *Screen) Title() string       { return s.ref.String() }
-func (s *Screen) KeyMap() help.KeyMap { return s.c.Keys.History }
-func (s *Screen) CapturesInput() bool { return false }
-func (s *Screen) SetSize(w, h int) common.Screen {
+func (s Screen) Title() string       { return s.ref.String() }
+func (s Screen) KeyMap() help.KeyMap { return s.c.Keys.History }
+func (s Screen) CapturesInput() bool { return false }
+func (s Screen) SetSize(w, h int) common.Screen {
 	s.width, s.height = max(w, 0), max(h, 0)
 	return s
 }
 
 // Commands: none yet beyond going back (diff and rollback come with the
 // real screen).
-func (s *Screen) Commands() []common.Command {
+func (s Screen) Commands() []common.Command {
 	return []common.Command{{Title: "Back to workloads", Keys: s.c.Keys.Global.Back.Help().Key, Msg: common.BackMsg{}}}
 }
 
 // Update handles loads, live changes and keys.
-func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+func (s Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case LoadedMsg:
 		if msg.Ref != s.ref || msg.seq != s.seq {
@@ -90,7 +91,8 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 	case common.ClusterChangedMsg:
 		if s.touches(msg) {
-			return s, s.fetch()
+			cmd := s.fetch()
+			return s, cmd
 		}
 	case tea.KeyPressMsg:
 		k := s.c.Keys.History
@@ -110,7 +112,7 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 
 // touches reports whether a change concerns this workload or the objects
 // it owns.
-func (s *Screen) touches(msg common.ClusterChangedMsg) bool {
+func (s Screen) touches(msg common.ClusterChangedMsg) bool {
 	if msg.Changes == nil {
 		return true
 	}
@@ -126,7 +128,7 @@ func (s *Screen) touches(msg common.ClusterChangedMsg) bool {
 }
 
 // View renders the revision table.
-func (s *Screen) View() string {
+func (s Screen) View() string {
 	st := s.c.Styles
 	var lines []string
 	title := st.Title.Render(textsafe.String(s.ref.String())) + st.Muted.Render(" · revision history (preview: diff and rollback come next)")

@@ -10,31 +10,32 @@ import (
 	"github.com/mayday-tui/mayday/tui/components/finder"
 )
 
-// Screen wraps the finder as a common.Screen.
+// Screen wraps the finder as a common.Screen. It is a value: Update
+// returns the new state, as with every model of the console.
 type Screen struct {
 	c      *common.Common
 	finder finder.Model
 }
 
 // New returns the screen in its loading state.
-func New(c *common.Common) *Screen {
-	return &Screen{c: c, finder: finder.New(c)}
+func New(c *common.Common) Screen {
+	return Screen{c: c, finder: finder.New(c)}
 }
 
 // Finder exposes the finder (tests, benchmarks).
-func (s *Screen) Finder() finder.Model { return s.finder }
+func (s Screen) Finder() finder.Model { return s.finder }
 
-func (s *Screen) Title() string       { return "Workloads" }
-func (s *Screen) KeyMap() help.KeyMap { return s.c.Keys.Finder }
-func (s *Screen) CapturesInput() bool { return s.finder.CapturesInput() }
-func (s *Screen) View() string        { return s.finder.View() }
-func (s *Screen) SetSize(w, h int) common.Screen {
+func (s Screen) Title() string       { return "Workloads" }
+func (s Screen) KeyMap() help.KeyMap { return s.c.Keys.Finder }
+func (s Screen) CapturesInput() bool { return s.finder.CapturesInput() }
+func (s Screen) View() string        { return s.finder.View() }
+func (s Screen) SetSize(w, h int) common.Screen {
 	s.finder.SetSize(w, h)
 	return s
 }
 
 // Commands are the finder's palette entries.
-func (s *Screen) Commands() []common.Command {
+func (s Screen) Commands() []common.Command {
 	k := s.c.Keys.Finder
 	var out []common.Command
 	if r, ok := s.finder.Selected(); ok && k.Open.Enabled() {
@@ -54,7 +55,7 @@ type focusFilterMsg struct{}
 type clearFilterMsg struct{}
 
 // Update feeds the finder.
-func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+func (s Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case common.ClusterChangedMsg:
