@@ -158,8 +158,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.palette != nil || m.helpOpen != nil || m.confirmQuit {
 			return m, nil
 		}
+		return m.toTop(msg)
+	case tea.MouseMsg:
+		return m.toTop(msg)
 	}
-	return m.toTop(msg)
+	// Anything else is a result some screen asked for (a filter run, a
+	// history read): it goes to every screen, since the one that asked
+	// may no longer be on top. Each checks that the answer is its own.
+	return m, m.broadcast(msg)
 }
 
 func (m Model) finderLoaded() bool {

@@ -61,6 +61,10 @@ type Model struct {
 	latest  *atomic.Uint64 // newest seq, read by running searches
 	cache   *resultCache
 	pending bool // a search for query is running
+	// openWhenDone is set when Enter came while the search for the typed
+	// query was still running: the best match of that query opens when
+	// it arrives, not whatever the stale list had selected.
+	openWhenDone bool
 }
 
 // New returns an empty finder that shows a loading state until SetRows.
@@ -137,7 +141,12 @@ func (m Model) row(i int) workload.Row {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case FilteredMsg:
-		return m.filtered(msg), nil
+		m = m.filtered(msg)
+		if m.openWhenDone && !m.pending {
+			m.openWhenDone = false
+			return m, m.open()
+		}
+		return m, nil
 	case tea.PasteMsg:
 		text := strings.Map(func(r rune) rune {
 			if unicode.IsControl(r) {
@@ -165,7 +174,7 @@ func (m Model) browsing(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case m.move(msg):
 		return m, nil
 	case key.Matches(msg, k.Open):
-		return m, m.open()
+		return m.openOrWait()
 	case key.Matches(msg, k.Filter):
 		m.focused = true
 		return m, nil
@@ -189,7 +198,7 @@ func (m Model) typing(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Open):
 		m.focused = false
-		return m, m.open()
+		return m.openOrWait()
 	case msg.String() == "esc":
 		// Stop typing but keep the filter: the list stays as the user
 		// narrowed it; esc again clears it.
@@ -253,6 +262,14 @@ func (m *Model) move(msg tea.KeyPressMsg) bool {
 	return true
 }
 
+func (m Model) openOrWait() (Model, tea.Cmd) {
+	if m.pending {
+		m.openWhenDone = true
+		return m, nil
+	}
+	return m, m.open()
+}
+
 func (m Model) open() tea.Cmd {
 	r, ok := m.Selected()
 	if !ok {
@@ -267,6 +284,7 @@ func (m Model) setQuery(q string) (Model, tea.Cmd) {
 	if q == m.query {
 		return m, nil
 	}
+	m.openWhenDone = false
 	m.query = q
 	if q == "" {
 		m.seq++

@@ -293,3 +293,30 @@ func TestGoldenViews(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Enter typed before the search for the query finished opens the best
+// match of that query, not the row the stale list had selected.
+func TestEnterWhileFilteringOpensTheNewBestMatch(t *testing.T) {
+	m := newFinder(t, tuitest.Shop(), 80, 24)
+	var cmds []tea.Cmd
+	for _, k := range tuitest.Type("chk") {
+		var cmd tea.Cmd
+		m, cmd = m.Update(k)
+		cmds = append(cmds, cmd)
+	}
+	m, cmd := m.Update(tuitest.Key("enter"))
+	if cmd != nil {
+		t.Fatal("enter while the search runs must wait for it")
+	}
+	var opened []tea.Msg
+	for _, c := range cmds {
+		for _, res := range tuitest.Run(c) {
+			var next tea.Cmd
+			m, next = m.Update(res)
+			opened = append(opened, tuitest.Run(next)...)
+		}
+	}
+	if len(opened) != 1 || opened[0].(common.OpenWorkloadMsg).Ref.Name != "checkout" {
+		t.Fatalf("opened %v", opened)
+	}
+}

@@ -27,11 +27,15 @@ type Model struct {
 	// dataAt is when the last snapshot arrived.
 	dataAt time.Time
 	known  bool // a health report has arrived
+	// start is when the bar was created, to say how long the first list
+	// has been waiting: a cluster that does not answer is not always
+	// reported as an error (client-go retries a refused watch quietly).
+	start time.Time
 }
 
 // New returns a status bar showing "connecting" until the first health.
 func New(c *common.Common) Model {
-	return Model{c: c, now: c.Now()}
+	return Model{c: c, now: c.Now(), start: c.Now()}
 }
 
 // SetSize sets the width (the bar is one line high).
@@ -84,6 +88,9 @@ func (m Model) ConnectionText() (glyph, text string) {
 		}
 		return "✗", t
 	case !h.Synced:
+		if wait := m.now.Sub(m.start); wait >= 5*time.Second {
+			return "◌", "connecting… no answer for " + common.Age(m.now, m.start)
+		}
 		return "◌", "connecting…"
 	}
 	t := "connected"

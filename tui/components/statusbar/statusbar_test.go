@@ -31,6 +31,10 @@ func TestConnectionStates(t *testing.T) {
 	if v := view(m); !strings.Contains(v, "◌ connecting…") {
 		t.Errorf("not synced: %s", v)
 	}
+	m, _ = m.Update(common.TickMsg{Now: now.Add(12 * time.Second), Health: workload.Health{Connected: true}})
+	if v := view(m); !strings.Contains(v, "◌ connecting… no answer for 12s") {
+		t.Errorf("slow first list: %s", v)
+	}
 	m, _ = m.Update(common.ClusterChangedMsg{At: now, Health: workload.Health{Connected: true, Synced: true, LastEvent: now.Add(-5 * time.Minute)}})
 	if v := view(m); !strings.Contains(v, "● connected · last event 5m ago") || !strings.Contains(v, "ctx demo") || !strings.Contains(v, "ns shop") || !strings.Contains(v, "09:26") {
 		t.Errorf("connected: %s", v)
