@@ -21,6 +21,7 @@ import (
 	"github.com/mayday-tui/mayday/internal/textsafe"
 	"github.com/mayday-tui/mayday/tui/common"
 	"github.com/mayday-tui/mayday/tui/components/finder"
+	"github.com/mayday-tui/mayday/tui/keys"
 )
 
 // LoadedMsg carries a history read.
@@ -63,9 +64,17 @@ func (s *Screen) fetch() tea.Cmd {
 	}
 }
 
-func (s Screen) Title() string       { return s.ref.String() }
-func (s Screen) KeyMap() help.KeyMap { return s.c.Keys.History }
-func (s Screen) CapturesInput() bool { return false }
+func (s Screen) Title() string { return s.ref.String() }
+
+// KeyMap lists only what the placeholder does: help must not offer diff
+// and rollback before they exist.
+func (s Screen) KeyMap() help.KeyMap { return previewKeys{s.c.Keys.History} }
+
+type previewKeys struct{ h keys.History }
+
+func (p previewKeys) ShortHelp() []key.Binding  { return []key.Binding{p.h.Up, p.h.Down} }
+func (p previewKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{p.h.Up, p.h.Down}} }
+func (s Screen) CapturesInput() bool            { return false }
 func (s Screen) SetSize(w, h int) common.Screen {
 	s.width, s.height = max(w, 0), max(h, 0)
 	return s
