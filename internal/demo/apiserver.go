@@ -70,6 +70,9 @@ type apiServer struct {
 	rv    int64
 	rng   *rand.Rand
 	kinds map[schema.GroupVersionResource]schema.GroupVersionKind
+
+	wmu      sync.Mutex
+	watchers []*watcher
 }
 
 // resourceRule says how the API server treats writes of a resource.
@@ -249,6 +252,7 @@ func (s *apiServer) create(a clienttesting.CreateActionImpl) (bool, runtime.Obje
 	if err := s.tracker.Create(gvr, obj, ns); err != nil {
 		return true, nil, err
 	}
+	s.notify(gvr, ns, watch.Added, nil, obj)
 	return true, obj.DeepCopyObject(), nil
 }
 
@@ -413,6 +417,7 @@ func (s *apiServer) write(gvr schema.GroupVersionResource, sub string, old, obj 
 	if err := s.tracker.Update(gvr, obj, om.GetNamespace()); err != nil {
 		return nil, err
 	}
+	s.notify(gvr, om.GetNamespace(), watch.Modified, old, obj)
 	return obj.DeepCopyObject(), nil
 }
 
@@ -445,12 +450,24 @@ func (s *apiServer) delete(a clienttesting.DeleteActionImpl) (runtime.Object, er
 	if err := s.tracker.Delete(gvr, ns, name); err != nil {
 		return nil, err
 	}
-	s.nextRV()
+	s.deleted(gvr, ns, old)
 	orphan := opts.PropagationPolicy != nil && *opts.PropagationPolicy == metav1.DeletePropagationOrphan
 	if !orphan && ns != "" {
 		s.collectGarbage(ns, om.GetUID())
 	}
 	return old, nil
+}
+
+// deleted records a deletion: the watchers get the object with the
+// deletion's resourceVersion, as from the API server.
+func (s *apiServer) deleted(gvr schema.GroupVersionResource, ns string, obj runtime.Object) {
+	obj = obj.DeepCopyObject()
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetResourceVersion(s.nextRV())
+	} else {
+		s.nextRV()
+	}
+	s.notify(gvr, ns, watch.Deleted, nil, obj)
 }
 
 // dependentResources are the kinds the garbage collector removes with
@@ -480,7 +497,7 @@ func (s *apiServer) collectGarbage(ns string, uid types.UID) {
 				continue
 			}
 			if s.tracker.Delete(gvr, ns, m.GetName()) == nil {
-				s.nextRV()
+				s.deleted(gvr, ns, item)
 				s.collectGarbage(ns, m.GetUID())
 			}
 		}
@@ -518,11 +535,12 @@ func (s *apiServer) list(a clienttesting.ListActionImpl) (runtime.Object, error)
 	return list, nil
 }
 
-// watch opens a tracker watch and relays it: events are buffered without
-// bound (a slow reader never makes the tracker panic), filtered by the
-// selectors, and preceded by the existing objects the request asks for
-// (all of them without a resourceVersion or with "0", else those written
-// after it).
+// watch opens a watch fed by the write path (see watcher): events are
+// buffered without bound, filtered by the selectors, and preceded by the
+// existing objects the request asks for (all of them without a
+// resourceVersion or with "0", else those written after it). Watch
+// requests and writes both hold the fake clientset's lock, so nothing
+// falls between the snapshot and the first event.
 func (s *apiServer) watch(action clienttesting.Action) (bool, watch.Interface, error) {
 	wa, ok := action.(clienttesting.WatchActionImpl)
 	if !ok {
@@ -561,10 +579,6 @@ func (s *apiServer) watch(action clienttesting.Action) (bool, watch.Interface, e
 			}
 		}
 	}
-	inner, err := s.tracker.Watch(gvr, ns)
-	if err != nil {
-		return true, nil, err
-	}
 	var initial []watch.Event
 	if known {
 		list, err := s.tracker.List(gvr, gvk, ns)
@@ -583,7 +597,11 @@ func (s *apiServer) watch(action clienttesting.Action) (bool, watch.Interface, e
 		}
 		slices.SortFunc(initial, func(a, b watch.Event) int { return compareRV(a.Object, b.Object) })
 	}
-	return true, newRelay(inner, initial, match), nil
+	w := newWatcher(s, gvr, ns, match, initial)
+	s.wmu.Lock()
+	s.watchers = append(s.watchers, w)
+	s.wmu.Unlock()
+	return true, w, nil
 }
 
 func compareRV(a, b runtime.Object) int {

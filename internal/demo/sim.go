@@ -30,6 +30,9 @@ type sim struct {
 	// errs counts failed writes (conflicts with a concurrent writer are
 	// expected; the next pass retries from fresh reads).
 	errs int
+	// events numbers the events recorded, so that names stay unique when
+	// the clock stands still.
+	events int64
 }
 
 // run drives the controllers until ctx is done: a pass at every tick and
@@ -273,8 +276,9 @@ func (s *sim) deletePod(ctx context.Context, st *state, p *corev1.Pod) {
 // event records a core/v1 Event as the controllers' event recorders do.
 func (s *sim) event(ctx context.Context, obj metav1.Object, kind, component, eventType, reason, message string, now time.Time) {
 	t := metav1.NewTime(now)
+	s.events++
 	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", obj.GetName(), now.UnixNano()), Namespace: obj.GetNamespace()},
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", obj.GetName(), now.UnixNano()+s.events), Namespace: obj.GetNamespace()},
 		InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID(),
 			APIVersion: "apps/v1", ResourceVersion: obj.GetResourceVersion()},
 		Reason: reason, Message: message, Type: eventType, Count: 1,

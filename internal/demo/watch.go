@@ -1,69 +1,125 @@
 package demo
 
 import (
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// relay forwards a tracker watch through an unbounded queue. The tracker
-// sends events while it holds its lock and panics when a watcher's channel
-// (100 events) is full; the relay drains it at once, so a console that is
-// busy drawing never brings the demo cluster down.
-type relay struct {
-	inner watch.Interface
-	out   chan watch.Event
-	stop  chan struct{}
-	once  sync.Once
+// watcher is one watch request. The tracker's own watches send while
+// holding its lock and panic once 100 events are unread; the demo's
+// watches are fed by the API server's write path instead, into an
+// unbounded queue, so a slow reader (a console busy drawing) neither
+// blocks writers nor brings the cluster down.
+type watcher struct {
+	srv   *apiServer
+	gvr   schema.GroupVersionResource
+	ns    string
+	match func(runtime.Object) bool
+
+	mu      sync.Mutex
+	queue   []watch.Event
+	stopped bool
+	wake    chan struct{}
+	stop    chan struct{}
+	once    sync.Once
+	out     chan watch.Event
 }
 
-func newRelay(inner watch.Interface, initial []watch.Event, match func(runtime.Object) bool) *relay {
-	r := &relay{inner: inner, out: make(chan watch.Event), stop: make(chan struct{})}
-	go r.run(initial, match)
-	return r
+func newWatcher(srv *apiServer, gvr schema.GroupVersionResource, ns string, match func(runtime.Object) bool, initial []watch.Event) *watcher {
+	w := &watcher{srv: srv, gvr: gvr, ns: ns, match: match, queue: initial,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), out: make(chan watch.Event)}
+	go w.run()
+	return w
 }
 
-func (r *relay) run(queue []watch.Event, match func(runtime.Object) bool) {
-	defer close(r.out)
-	in := r.inner.ResultChan()
+func (w *watcher) run() {
+	defer close(w.out)
 	for {
-		var send chan watch.Event
-		var next watch.Event
-		if len(queue) > 0 {
-			send, next = r.out, queue[0]
+		w.mu.Lock()
+		var ev watch.Event
+		have := len(w.queue) > 0
+		if have {
+			ev = w.queue[0]
+			w.queue[0] = watch.Event{}
+			w.queue = w.queue[1:]
 		}
-		select {
-		case <-r.stop:
-			return
-		case ev, ok := <-in:
-			if !ok {
-				in = nil
-				if len(queue) == 0 {
-					return
-				}
+		w.mu.Unlock()
+		if !have {
+			select {
+			case <-w.stop:
+				return
+			case <-w.wake:
 				continue
 			}
-			if ev.Object == nil || match(ev.Object) {
-				queue = append(queue, ev)
-			}
-		case send <- next:
-			queue[0] = watch.Event{}
-			queue = queue[1:]
-			if in == nil && len(queue) == 0 {
-				return
-			}
+		}
+		select {
+		case <-w.stop:
+			return
+		case w.out <- ev:
 		}
 	}
 }
 
+// push queues an event; it never blocks.
+func (w *watcher) push(ev watch.Event) {
+	w.mu.Lock()
+	if !w.stopped {
+		w.queue = append(w.queue, ev)
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Stop ends the watch; the result channel is closed soon after.
-func (r *relay) Stop() {
-	r.once.Do(func() {
-		close(r.stop)
-		r.inner.Stop()
+func (w *watcher) Stop() {
+	w.once.Do(func() {
+		w.mu.Lock()
+		w.stopped = true
+		w.queue = nil
+		w.mu.Unlock()
+		close(w.stop)
+		w.srv.unwatch(w)
 	})
 }
 
 // ResultChan returns the events.
-func (r *relay) ResultChan() <-chan watch.Event { return r.out }
+func (w *watcher) ResultChan() <-chan watch.Event { return w.out }
+
+func (s *apiServer) unwatch(w *watcher) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.watchers = slices.DeleteFunc(s.watchers, func(x *watcher) bool { return x == w })
+}
+
+// notify tells the watchers of a write. old is nil for a creation, obj is
+// the deleted object for a deletion. As the API server does, a watch with
+// a selector sees an object that stops matching as deleted and one that
+// starts matching as added.
+func (s *apiServer) notify(gvr schema.GroupVersionResource, ns string, typ watch.EventType, old, obj runtime.Object) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, w := range s.watchers {
+		if w.gvr != gvr || (w.ns != "" && w.ns != ns) {
+			continue
+		}
+		now := w.match(obj)
+		was := old != nil && w.match(old)
+		t := typ
+		switch {
+		case typ == watch.Modified && now && !was:
+			t = watch.Added
+		case typ == watch.Modified && !now && was:
+			t = watch.Deleted
+		case !now:
+			continue
+		}
+		w.push(watch.Event{Type: t, Object: obj.DeepCopyObject()})
+	}
+}
