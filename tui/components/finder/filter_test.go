@@ -53,8 +53,10 @@ func TestFilterEqualsFuzzyFind(t *testing.T) {
 		if len(q) > 1 {
 			prefix := string([]rune(q)[:len([]rune(q))-1])
 			base, _ := filter(prefix, keys, nil, never)
-			cand := indices(base)
-			slices.Sort(cand)
+			cand := indices(base, len(keys))
+			if !slices.IsSorted(cand) {
+				t.Fatal("candidates must be in row order")
+			}
 			narrowed, _ := filter(q, keys, cand, never)
 			if !reflect.DeepEqual(norm(narrowed), norm(want)) {
 				t.Fatalf("query %q narrowed from %q: got %d matches, want %d", q, prefix, len(narrowed), len(want))

@@ -321,8 +321,7 @@ func (m *Model) startFilter() tea.Cmd {
 		keys := sk.get()
 		var cand []int
 		if narrowed {
-			cand = indices(base)
-			slices.Sort(cand) // row order, so ties keep fuzzy.Find's order
+			cand = indices(base, len(rows))
 		}
 		ms, ok := filter(q, keys, cand, stale)
 		if !ok {

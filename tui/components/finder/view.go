@@ -249,6 +249,7 @@ type seg struct {
 	text  string
 	style lipgloss.Style
 	plain bool // no style: skip rendering
+	w     int  // cells, when known (0: measure)
 }
 
 func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, selected bool) string {
@@ -257,7 +258,7 @@ func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, select
 	add := func(text string, st lipgloss.Style) { segs = append(segs, seg{text: text, style: st}) }
 	addPlain := func(text string) { segs = append(segs, seg{text: text, plain: true}) }
 	if selected {
-		add("▸ ", s.Accent.Bold(true))
+		segs = append(segs, seg{text: "▸ ", style: s.Accent.Bold(true), w: 2})
 	} else {
 		addPlain("  ")
 	}
@@ -308,7 +309,7 @@ func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, select
 			if c.width < 3 {
 				text = g
 			}
-			add(common.PadRight(text, c.width), phaseStyle(r.Phase, m))
+			segs = append(segs, seg{text: common.PadRight(text, c.width), style: phaseStyle(r.Phase, m), w: c.width})
 		}
 	}
 	var b strings.Builder
@@ -318,7 +319,10 @@ func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, select
 			break
 		}
 		t := sg.text
-		tw := common.Width(t)
+		tw := sg.w
+		if tw == 0 {
+			tw = common.Width(t)
+		}
 		if used+tw > w {
 			t = common.Truncate(t, w-used)
 			tw = common.Width(t)
@@ -377,8 +381,8 @@ func highlight(text string, pos []int, width int, base, match lipgloss.Style) []
 		}
 		out = append(out, seg{text: cut[start:], style: pick(cur, base, match)})
 	}
-	pad := width - common.Width(cut) - common.Width(ell)
-	out = append(out, seg{text: ell + strings.Repeat(" ", max(pad, 0)), style: base})
+	pad := max(width-common.Width(cut)-len([]rune(ell)), 0)
+	out = append(out, seg{text: ell + strings.Repeat(" ", pad), style: base, w: len([]rune(ell)) + pad})
 	return out
 }
 
