@@ -16,8 +16,8 @@ import (
 // stable jitter from its name so that pods of one rollout do not move in
 // lockstep.
 const (
-	startDelay  = 700 * time.Millisecond  // + up to 100% jitter: image pulled, containers running
-	readyDelay  = 1800 * time.Millisecond // + up to 100% jitter: readiness probe passes
+	startDelay  = 500 * time.Millisecond  // + up to 100% jitter: image pulled, containers running
+	readyDelay  = 1200 * time.Millisecond // + up to 100% jitter: readiness probe passes
 	crashRun    = 6 * time.Second         // a bad container runs this long before it exits
 	backoffBase = 10 * time.Second        // kubelet's crash-loop back-off: 10s, 20s, ... 5m
 	backoffMax  = 5 * time.Minute

@@ -73,7 +73,7 @@ func (b *seeder) namespaces() {
 }
 
 func (b *seeder) nodes() {
-	for i, n := range nodes {
+	for i, n := range shopNodes {
 		created := b.at(time.Duration(33-i) * day)
 		node := &corev1.Node{
 			ObjectMeta: metav1.ObjectMeta{Name: n.name, UID: b.api.newUID(), CreationTimestamp: created, Labels: map[string]string{

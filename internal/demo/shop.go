@@ -61,7 +61,7 @@ type nodeSpec struct {
 	name, zone, ip string
 }
 
-var nodes = []nodeSpec{
+var shopNodes = []nodeSpec{
 	{"worker-a-7k2x", "eu-west-1a", "10.0.1.23"},
 	{"worker-b-3m9p", "eu-west-1b", "10.0.2.41"},
 	{"worker-c-5q4z", "eu-west-1c", "10.0.3.17"},
