@@ -57,6 +57,9 @@ type Deps struct {
 	Input  io.Reader
 	Output io.Writer
 	Env    []string
+	// Width and Height set the initial size when Output is not a terminal
+	// (tests, recordings); a terminal reports its own.
+	Width, Height int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Cache, when set, is used instead of building one from Client (the
@@ -86,7 +89,7 @@ func Run(ctx context.Context, d Deps) error {
 		// frame shows the loading state instead of waiting for them.
 		cache.Start(ctx)
 	}
-	model, opts := NewModel(ctx, d, workload.CacheCluster{Cache: cache, AllNamespaces: d.AllNamespaces || d.Namespace == ""})
+	model, _ := NewModel(ctx, d, workload.CacheCluster{Cache: cache, AllNamespaces: d.AllNamespaces || d.Namespace == ""})
 	d.Logger.Info("console starting", "context", d.Context, "namespace", d.Namespace,
 		"theme", model.ThemeName(), "readOnly", model.ReadOnly())
 
@@ -103,7 +106,9 @@ func Run(ctx context.Context, d Deps) error {
 	if d.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	_ = opts // kept for callers that build the model themselves
+	if d.Width > 0 && d.Height > 0 {
+		popts = append(popts, tea.WithWindowSize(d.Width, d.Height))
+	}
 	_, err := tea.NewProgram(model.Model, popts...).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		err = nil // the caller cancelled: a normal end

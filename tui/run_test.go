@@ -1,12 +1,19 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/tui/internal/tuitest"
@@ -71,4 +78,53 @@ func TestRunWithoutClient(t *testing.T) {
 	if err := Run(context.Background(), Deps{}); err == nil {
 		t.Error("Run without a client must fail")
 	}
+}
+
+// The whole program: Run draws its first frame while the cluster has not
+// answered (this client's server refuses every connection), and quits on q.
+func TestRunDrawsBeforeTheClusterAnswersAndQuits(t *testing.T) {
+	in, inW := io.Pipe()
+	var out syncBuffer
+	done := make(chan error, 1)
+	client := kubernetes.NewForConfigOrDie(&rest.Config{Host: "http://127.0.0.1:1"})
+	go func() {
+		done <- Run(context.Background(), Deps{Client: client, Context: "unreachable", Namespace: "shop",
+			Input: in, Output: &out, Env: []string{"TERM=xterm-256color"}, Width: 80, Height: 24})
+	}()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(out.String(), "Loading") || !strings.Contains(out.String(), "connecting") {
+		select {
+		case <-deadline:
+			t.Fatalf("no first frame; output so far: %q", out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if _, err := inW.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("q did not quit")
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
