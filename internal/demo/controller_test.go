@@ -463,3 +463,47 @@ func TestStartTwiceIsHarmless(t *testing.T) {
 	setImage(t, c, rollout.Deployment, "frontend", "frontend", "registry.example.com/shop/frontend:3.12.0")
 	waitComplete(t, c, rollout.Deployment, "frontend")
 }
+
+// A partitioned update replaces only the ordinals at or above the
+// partition; a pod below it comes back from the current revision.
+func TestStatefulSetPartition(t *testing.T) {
+	c := startCluster(t, Options{Speed: fast})
+	ctx := context.Background()
+	if _, err := c.Client().AppsV1().StatefulSets(Namespace).Patch(ctx, "ledger", types.StrategicMergePatchType,
+		[]byte(`{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}},"template":{"spec":{"containers":[{"name":"ledger","image":"registry.example.com/shop/ledger:1.9.1"}]}}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	images := func() (map[string]string, string) {
+		pods, _ := c.Client().CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=ledger"})
+		out := map[string]string{}
+		for _, p := range pods.Items {
+			if podReady(&p) {
+				out[p.Name] = p.Spec.Containers[0].Image
+			}
+		}
+		return out, fmt.Sprint(out)
+	}
+	waitFor(t, "ledger-2 to be updated", func() (bool, string) {
+		got, state := images()
+		h := history(t, c, rollout.StatefulSet, Namespace, "ledger")
+		return len(got) == 3 && got["ledger-2"] == "registry.example.com/shop/ledger:1.9.1" && h.Status.Phase == rollout.PhaseComplete, state + fmt.Sprintf(" %+v", h.Status)
+	})
+	got, _ := images()
+	for _, name := range []string{"ledger-0", "ledger-1"} {
+		if got[name] != "registry.example.com/shop/ledger:1.9.0" {
+			t.Errorf("%s runs %s below the partition", name, got[name])
+		}
+	}
+	if err := c.Client().CoreV1().Pods(Namespace).Delete(ctx, "ledger-0", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := c.Client().AppsV1().StatefulSets(Namespace).Get(ctx, "ledger", metav1.GetOptions{})
+	waitFor(t, "ledger-0 to come back from the current revision", func() (bool, string) {
+		p, err := c.Client().CoreV1().Pods(Namespace).Get(ctx, "ledger-0", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return podReady(p) && p.Spec.Containers[0].Image == "registry.example.com/shop/ledger:1.9.0" &&
+			p.Labels[rollout.ControllerRevisionHashKey] == set.Status.CurrentRevision, fmt.Sprint(p.Labels, p.Spec.Containers[0].Image)
+	})
+}

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
 	"github.com/mayday-tui/mayday/internal/rollout"
 )
@@ -145,11 +147,14 @@ func (s *sim) syncStatefulSet(ctx context.Context, st *state, set *appsv1.Statef
 	for ord := range replicas {
 		p := byOrdinal[ord]
 		if p == nil {
-			rev := update.Name
-			if ord < partition {
-				rev = currentName
+			rev, from := update.Name, set
+			if ord < partition && currentName != update.Name {
+				// Below the partition, pods are made from the current revision.
+				if cur := revisionSet(set, owned(st.crs, set.UID), currentName); cur != nil {
+					rev, from = currentName, cur
+				}
 			}
-			s.createPod(ctx, st, set, "StatefulSet", fmt.Sprintf("%s-%d", set.Name, ord), "", statefulSetPod(set, ord),
+			s.createPod(ctx, st, set, "StatefulSet", fmt.Sprintf("%s-%d", set.Name, ord), "", statefulSetPod(from, ord),
 				statefulSetPodLabels(set, ord, rev), "")
 			allReady = false
 			break
@@ -188,6 +193,30 @@ func (s *sim) syncStatefulSet(ctx context.Context, st *state, set *appsv1.Statef
 	}
 	s.truncateHistory(ctx, st, set, set.Spec.RevisionHistoryLimit,
 		func(p *corev1.Pod) string { return p.Labels[rollout.ControllerRevisionHashKey] }, status.CurrentRevision, status.UpdateRevision)
+}
+
+// revisionSet is set with the template recorded by its revision name (the
+// controller's ApplyRevision), or nil.
+func revisionSet(set *appsv1.StatefulSet, crs []*appsv1.ControllerRevision, name string) *appsv1.StatefulSet {
+	for _, cr := range crs {
+		if cr.Name != name {
+			continue
+		}
+		current, err := json.Marshal(set)
+		if err != nil {
+			return nil
+		}
+		patched, err := strategicpatch.StrategicMergePatch(current, cr.Data.Raw, set)
+		if err != nil {
+			return nil
+		}
+		out := &appsv1.StatefulSet{}
+		if json.Unmarshal(patched, out) != nil {
+			return nil
+		}
+		return out
+	}
+	return nil
 }
 
 // syncDaemonSet is the DaemonSet controller: one pod per node, and a
