@@ -122,7 +122,9 @@ func (a *app) watchStatus(ctx context.Context, cmd *cobra.Command, conn *kube.Co
 	}
 	done, err := show(first)
 	if !done && err == nil {
-		err = kube.WatchWorkload(wctx, conn.Client, conn.WatchClient, string(ref.Kind), ref.Namespace, ref.Name,
+		// Probe a quiet watch as often as a request may take: a frozen
+		// server is then reported within about twice the request timeout.
+		err = kube.WatchWorkload(wctx, conn.Client, conn.WatchClient, string(ref.Kind), ref.Namespace, ref.Name, conn.Timeout,
 			func(obj runtime.Object) (bool, error) { return show(statusOf(obj)) })
 	}
 	final := last

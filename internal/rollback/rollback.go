@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -90,8 +91,12 @@ func Prepare(ctx context.Context, client kubernetes.Interface, exec *action.Exec
 	_ = g.Wait()
 
 	var forbidden *kube.ForbiddenError
+	if errors.As(accessErr, &forbidden) && forbidden.User == "" && !strings.HasPrefix(actor, "os:") {
+		// The identity was looked up anyway: name who lacks the permission.
+		forbidden.User = actor
+	}
 	if req.DryRun != action.DryRunClient {
-		if errors.As(accessErr, &forbidden) || errors.Is(accessErr, action.ErrReadOnly) {
+		if forbidden != nil || errors.Is(accessErr, action.ErrReadOnly) {
 			return nil, accessErr
 		}
 	}

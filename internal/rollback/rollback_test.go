@@ -95,6 +95,9 @@ func TestPrepareForbiddenWinsOverPlanErrors(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Permission.Verb != "patch" || fe.Permission.Resource != "deployments" || fe.Permission.Namespace != "shop" {
 		t.Fatalf("err %v", err)
 	}
+	if !strings.Contains(err.Error(), "forbidden: "+demo.User+" cannot patch deployments.apps/checkout") {
+		t.Errorf("the message does not name the user: %v", err)
+	}
 	// A client dry run still plans, and says a real undo would be refused.
 	p, err := Prepare(context.Background(), cs, &action.Executor{Client: cs}, Request{Ref: ref, ToRevision: 4, DryRun: action.DryRunClient})
 	if err != nil || !errors.As(p.AccessErr, &fe) {
