@@ -2,8 +2,6 @@ package demo
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -11,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/utils/dump"
+
+	"github.com/mayday-tui/mayday/internal/rollout"
 )
 
 // podTemplateHash is the deployment and daemon set controllers'
@@ -40,24 +40,6 @@ func controllerRevisionHash(data []byte, probe *int32) string {
 }
 
 // templatePatch is the data the StatefulSet and DaemonSet controllers store
-// in a ControllerRevision: {"spec":{"template":{...,"$patch":"replace"}}},
-// keys sorted by a round trip through a map. It must stay byte-identical to
-// rollout's templatePatch, which decides the current revision by comparing
-// bytes.
-func templatePatch(obj any) ([]byte, error) {
-	data, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	var raw map[string]any
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, err
-	}
-	spec, _ := raw["spec"].(map[string]any)
-	template, _ := spec["template"].(map[string]any)
-	if template == nil {
-		return nil, errors.New("object has no spec.template")
-	}
-	template["$patch"] = "replace"
-	return json.Marshal(map[string]any{"spec": map[string]any{"template": template}})
-}
+// in a ControllerRevision; history decides the current revision by comparing
+// these bytes, so the demo uses rollout's own encoding.
+func templatePatch(obj any) ([]byte, error) { return rollout.TemplatePatch(obj) }

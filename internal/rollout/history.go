@@ -149,7 +149,7 @@ func deploymentHistory(ctx context.Context, r Reader, d *appsv1.Deployment) (*Hi
 	}
 	h := &History{
 		Workload: ref, UID: d.UID, ResourceVersion: d.ResourceVersion, Generation: d.Generation,
-		Paused: d.Spec.Paused, Template: d.Spec.Template, Status: DeploymentStatus(d),
+		Paused: d.Spec.Paused, Template: d.Spec.Template,
 		Object: d, Selector: sel,
 	}
 	// The current revision is the oldest ReplicaSet whose template equals the
@@ -186,6 +186,11 @@ func deploymentHistory(ctx context.Context, r Reader, d *appsv1.Deployment) (*Hi
 		h.Revisions = append(h.Revisions, rev)
 	}
 	sortRevisions(h.Revisions)
+	newRS := ""
+	if current != nil {
+		newRS = current.Name
+	}
+	h.Status = DeploymentStatusFor(d, newRS)
 	return h, nil
 }
 

@@ -171,7 +171,9 @@ func PlanUndoFrom(h *History, opts UndoOptions) (*Plan, error) {
 		p.PatchType = types.JSONPatchType
 		p.Patch, err = json.Marshal([]map[string]any{
 			{"op": "replace", "path": "/spec/template", "value": p.Template},
-			{"op": "replace", "path": "/metadata/annotations", "value": p.Annotations},
+			// kubectl says "replace"; "add" does the same to an existing
+			// member and also works on an object without annotations.
+			{"op": "add", "path": "/metadata/annotations", "value": p.Annotations},
 			// The precondition kubectl lacks: the write fails with a
 			// conflict if the deployment changed since it was planned.
 			{"op": "replace", "path": "/metadata/resourceVersion", "value": h.ResourceVersion},

@@ -138,7 +138,7 @@ func TestPlanUndoDeploymentPatchAndAnnotations(t *testing.T) {
 	for _, o := range ops {
 		paths = append(paths, o.Op+" "+o.Path)
 	}
-	if strings.Join(paths, ",") != "replace /spec/template,replace /metadata/annotations,replace /metadata/resourceVersion" {
+	if strings.Join(paths, ",") != "replace /spec/template,add /metadata/annotations,replace /metadata/resourceVersion" {
 		t.Errorf("ops = %v", paths)
 	}
 	if string(ops[2].Value) != `"100"` {

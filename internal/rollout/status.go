@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 )
@@ -33,7 +34,14 @@ type Status struct {
 func (s Status) Done() bool { return s.Phase == PhaseComplete || s.Phase == PhaseFailed }
 
 // DeploymentStatus follows kubectl's DeploymentStatusViewer.
-func DeploymentStatus(d *appsv1.Deployment) Status {
+func DeploymentStatus(d *appsv1.Deployment) Status { return DeploymentStatusFor(d, "") }
+
+// DeploymentStatusFor is DeploymentStatus knowing the name of the
+// ReplicaSet of the current revision. A ProgressDeadlineExceeded condition
+// that names another ReplicaSet is left over from the rollout before a
+// rollback: it is not this rollout's failure (kubectl reports it as one
+// until the controller makes progress).
+func DeploymentStatusFor(d *appsv1.Deployment, newReplicaSet string) Status {
 	st := Status{
 		Desired: deref(d.Spec.Replicas), Updated: d.Status.UpdatedReplicas, Ready: d.Status.ReadyReplicas,
 		Available: d.Status.AvailableReplicas, Total: d.Status.Replicas, Phase: PhaseProgressing,
@@ -43,7 +51,7 @@ func DeploymentStatus(d *appsv1.Deployment) Status {
 		return st
 	}
 	for _, c := range d.Status.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" && !staleTimeout(c.Message, newReplicaSet) {
 			st.Phase, st.Message = PhaseFailed, fmt.Sprintf("deployment %q exceeded its progress deadline", d.Name)
 			return st
 		}
@@ -122,4 +130,19 @@ func DaemonSetStatus(d *appsv1.DaemonSet) Status {
 		st.Phase, st.Message = PhaseComplete, fmt.Sprintf("daemon set %q successfully rolled out", d.Name)
 	}
 	return st
+}
+
+// staleTimeout reports whether a timed-out condition's message names a
+// ReplicaSet other than the current one ("ReplicaSet \"x\" has timed out
+// progressing.").
+func staleTimeout(message, newReplicaSet string) bool {
+	if newReplicaSet == "" {
+		return false
+	}
+	_, rest, ok := strings.Cut(message, `ReplicaSet "`)
+	if !ok {
+		return false
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	return ok && name != newReplicaSet
 }

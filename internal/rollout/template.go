@@ -45,10 +45,10 @@ func labelsEqualIgnoringHash(a, b map[string]string) bool {
 	return n == 0
 }
 
-// templatePatch is the patch the StatefulSet and DaemonSet controllers
+// TemplatePatch is the patch the StatefulSet and DaemonSet controllers
 // store in a ControllerRevision: {"spec":{"template":{...,"$patch":"replace"}}}
 // with keys sorted (a round trip through a map, as the controllers do).
-func templatePatch(obj any) ([]byte, error) {
+func TemplatePatch(obj any) ([]byte, error) {
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -66,8 +66,8 @@ func templatePatch(obj any) ([]byte, error) {
 	return json.Marshal(map[string]any{"spec": map[string]any{"template": template}})
 }
 
-func statefulSetPatch(s *appsv1.StatefulSet) ([]byte, error) { return templatePatch(s) }
-func daemonSetPatch(d *appsv1.DaemonSet) ([]byte, error)     { return templatePatch(d) }
+func statefulSetPatch(s *appsv1.StatefulSet) ([]byte, error) { return TemplatePatch(s) }
+func daemonSetPatch(d *appsv1.DaemonSet) ([]byte, error)     { return TemplatePatch(d) }
 
 // templateFromRevision applies a ControllerRevision's data to the workload
 // and returns the resulting pod template (kubectl's applyRevision).
