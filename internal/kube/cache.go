@@ -54,7 +54,17 @@ type Cache struct {
 	hpa     cache.SharedIndexInformer
 	changes *Changes
 	health  *connHealth
+	client  kubernetes.Interface
+	every   time.Duration
 }
+
+// Probe settings: informers retry a lost connection quietly, so the cache
+// also asks the server for its version now and then, to say honestly
+// whether the data on screen is live.
+const (
+	probeEvery   = 5 * time.Second
+	probeTimeout = 3 * time.Second
+)
 
 // NewCache builds informers for one namespace ("" for all namespaces).
 func NewCache(client kubernetes.Interface, namespace string) *Cache {
@@ -71,6 +81,8 @@ func NewCache(client kubernetes.Interface, namespace string) *Cache {
 		hpa:     f.Autoscaling().V2().HorizontalPodAutoscalers().Informer(),
 		changes: NewChanges(),
 		health:  &connHealth{},
+		client:  client,
+		every:   probeEvery,
 	}
 	idx := cache.Indexers{ControllerIndex: controllerUID}
 	for _, inf := range []cache.SharedIndexInformer{c.rs, c.cr, c.pods} {
@@ -89,8 +101,45 @@ func (c *Cache) informers() []cache.SharedIndexInformer {
 	return []cache.SharedIndexInformer{c.deploy, c.sts, c.ds, c.rs, c.cr, c.pods, c.hpa}
 }
 
-// Start runs the informers until ctx is done.
-func (c *Cache) Start(ctx context.Context) { c.factory.Start(ctx.Done()) }
+// SetProbeInterval changes how often the connection is probed (before Start).
+func (c *Cache) SetProbeInterval(every time.Duration) { c.every = every }
+
+// Start runs the informers, and the connection probe, until ctx is done.
+func (c *Cache) Start(ctx context.Context) {
+	c.factory.Start(ctx.Done())
+	go c.probe(ctx)
+}
+
+func (c *Cache) probe(ctx context.Context) {
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		c.probeOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Cache) probeOnce(ctx context.Context) {
+	done := make(chan error, 1)
+	// ServerVersion takes no context; the timeout is enforced here so a
+	// frozen server cannot stall the probe.
+	go func() { _, err := c.client.Discovery().ServerVersion(); done <- err }()
+	select {
+	case <-ctx.Done():
+	case err := <-done:
+		if err != nil {
+			c.health.failed(err)
+		} else {
+			c.health.reached()
+		}
+	case <-time.After(probeTimeout):
+		c.health.failed(fmt.Errorf("the API server did not answer within %s", probeTimeout))
+	}
+}
 
 // WaitForSync blocks until every informer has listed once or ctx ends.
 func (c *Cache) WaitForSync(ctx context.Context) error {
@@ -221,6 +270,13 @@ func (h *connHealth) failed(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastErr, h.lastErrAt = err, time.Now()
+}
+
+// reached records a successful probe: the server answers again.
+func (h *connHealth) reached() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lastErr = nil
 }
 
 func (h *connHealth) event() {
