@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 
@@ -149,14 +148,9 @@ func (a *app) describe(ctx context.Context, err error) (int, string) {
 	return exitFailed, textsafe.String(kube.Describe(err, a.conn))
 }
 
-var didYouMean = regexp.MustCompile(`(?s)\n+Did you mean this\?\n(.*)$`)
-
-// cobraUsage turns cobra's multi-line messages into one line with a hint.
+// cobraUsage adds a hint to cobra's flag and argument errors.
 func cobraUsage(err error) string {
-	msg := err.Error()
-	if m := didYouMean.FindStringSubmatch(msg); m != nil {
-		msg = strings.TrimSpace(msg[:len(msg)-len(m[0])]) + "; did you mean " + strings.Join(strings.Fields(m[1]), " or ") + "?"
-	}
+	msg := oneLine(err.Error())
 	if !strings.Contains(msg, "--help") {
 		msg += "; see 'mayday --help'"
 	}

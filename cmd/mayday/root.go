@@ -105,13 +105,11 @@ func addOutputFlag(cmd *cobra.Command, help string) func() (output.Format, error
 	}
 }
 
-var negativeNumber = regexp.MustCompile(`^unknown shorthand flag: '(\d)' in (-\d+)$`)
-
 // flagError rewords pflag's errors where they mislead: "-3" given as a
 // revision reads to pflag as the shorthand flag -3.
 func flagError(err error) error {
 	msg := err.Error()
-	if m := negativeNumber.FindStringSubmatch(msg); m != nil {
+	if m := regexp.MustCompile(`^unknown shorthand flag: '(\d)' in (-\d+)$`).FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("invalid revision %s: revisions are whole numbers from 1 up", m[2])
 	}
 	if strings.HasPrefix(msg, "invalid argument") && strings.Contains(msg, "strconv.") {

@@ -54,7 +54,8 @@ type Prepared struct {
 // permission is what they must go and fix.
 func Prepare(ctx context.Context, client kubernetes.Interface, exec *action.Executor, req Request) (*Prepared, error) {
 	if req.DryRun != action.DryRunClient && exec.ReadOnly {
-		return nil, action.ErrReadOnly
+		// The action layer refuses, before any request.
+		return nil, exec.CheckUndoAllowed(ctx, req.Ref)
 	}
 	reader := kube.NewMemoReader(kube.APIReader{Client: client})
 	var (
