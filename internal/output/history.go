@@ -145,7 +145,7 @@ func PrintHistory(w io.Writer, h *rollout.History, o Options) error {
 	for i := range h.Revisions {
 		r := &h.Revisions[i]
 		wide.add(marker(r), revisionLabel(r), age(r.Created, now), r.Created.UTC().Format("2006-01-02 15:04"),
-			fmt.Sprintf("%d/%d", r.Ready, r.Desired), names.images(r.Images), textsafe.String(r.ChangeCause))
+			fmt.Sprintf("%d/%d", r.Ready, r.Desired), names.images(r.Images), orNone(textsafe.String(r.ChangeCause)))
 	}
 	total := 0
 	for _, n := range wide.widths() {

@@ -63,8 +63,8 @@ func (t *table) render(out io.Writer, maxWidth, shrink int, st Styles) error {
 				b.WriteString(gap)
 			}
 		}
-		b.WriteByte('\n')
-		_, _ = io.WriteString(out, b.String())
+		// An empty last cell leaves padding behind; trim it.
+		_, _ = io.WriteString(out, strings.TrimRight(b.String(), " ")+"\n")
 	}
 	line(t.header, true)
 	for _, r := range t.rows {
