@@ -61,6 +61,8 @@ type app struct {
 	// is a usage error (flags, arguments, unknown command).
 	started bool
 	conn    *kube.Connection
+	// consoleOpts holds the console's own flags.
+	consoleOpts consoleFlags
 }
 
 func newApp(env *environment) *app {

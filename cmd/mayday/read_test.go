@@ -266,10 +266,15 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestNoSubcommandPrintsHelp(t *testing.T) {
+// mayday with no subcommand is the console; without a terminal it says
+// what to use instead of drawing into a pipe.
+func TestNoSubcommandNeedsATerminal(t *testing.T) {
 	r := newCLI(t, nil).run()
+	r.wantCode(t, 2)
+	r.wantOneLineError(t, "the console needs a terminal", "history, diff, undo, status")
+	r = newCLI(t, nil).run("--help")
 	r.wantCode(t, 0)
-	if !strings.Contains(r.stdout, "Available Commands:") || !strings.Contains(r.stdout, "--demo") {
+	if !strings.Contains(r.stdout, "Available Commands:") || !strings.Contains(r.stdout, "--demo") || !strings.Contains(r.stdout, "--theme") {
 		t.Errorf("help:\n%s", r.stdout)
 	}
 }

@@ -45,9 +45,7 @@ Try it without a cluster:
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started = true
-			// The interactive console (next issue) starts here. Until then
-			// mayday without a subcommand explains itself.
-			return cmd.Help()
+			return a.console(cmd.Context())
 		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -61,6 +59,7 @@ Try it without a cluster:
 	pf.BoolVar(&a.demo, "demo", false, "Use the built-in simulated cluster (an online shop in namespace "+demo.Namespace+") instead of a kubeconfig")
 	pf.BoolVar(&a.readOnly, "read-only", false, "Refuse every change to the cluster (undo is refused; dry runs on the client still work)")
 	pf.BoolVar(&a.traceRequests, "trace-requests", false, "Print every API request (method, path, status, time) to stderr at the end")
+	a.consoleOpts.add(root)
 	pf.SortFlags = false
 
 	root.AddCommand(

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mayday-tui/mayday/internal/config"
+	"github.com/mayday-tui/mayday/tui"
+)
+
+// consoleFlags are the flags only the interactive console reads.
+type consoleFlags struct {
+	theme         string
+	noColor       bool
+	allNamespaces bool
+}
+
+func (f *consoleFlags) add(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.theme, "theme", "", "Console theme: default, light, high-contrast, production, or NAME from ~/.config/mayday/themes/")
+	pf.BoolVar(&f.noColor, "no-color", false, "No colours (bold and reverse stay); NO_COLOR=1 does the same")
+	root.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "Show workloads of every namespace")
+}
+
+// console opens the interactive console: `mayday` with no subcommand.
+func (a *app) console(ctx context.Context) error {
+	if !a.env.stdoutTTY {
+		return &usageError{err: errors.New("the console needs a terminal; use a subcommand (history, diff, undo, status)"), help: "mayday"}
+	}
+	conn, err := a.connect(ctx, true) // true starts the demo's controllers for --demo
+	if err != nil {
+		return err
+	}
+	paths := config.DefaultPaths()
+	cfg, cfgErr := config.Load(paths.ConfigFile()) // a bad config is shown in the console, not fatal
+	return tui.Run(ctx, tui.Deps{
+		Client: conn.WatchClient, Context: conn.Context, Namespace: conn.Namespace, AllNamespaces: a.consoleOpts.allNamespaces,
+		Config: cfg, ConfigErr: cfgErr, ThemesDir: paths.ThemesDir(),
+		Theme: a.consoleOpts.theme, NoColor: a.consoleOpts.noColor, ReadOnly: a.readOnly,
+		Logger: a.env.logger, Now: a.env.now,
+	})
+}
