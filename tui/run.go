@@ -31,6 +31,11 @@ type Deps struct {
 	// Client is used for the informers' list and watch calls (for a real
 	// cluster, the connection's WatchClient: no request timeout).
 	Client kubernetes.Interface
+	// ActionClient makes the rollback's requests (access review, identity,
+	// dry run, patch): for a real cluster the connection's Client, whose
+	// requests are bounded by the request timeout. Nil falls back to
+	// Client; with neither, the console cannot act and says so in help.
+	ActionClient kubernetes.Interface
 	// Context is the kube context's name (shown, and used to pick settings).
 	Context string
 	// Namespace to show; "" with AllNamespaces for every namespace.
@@ -208,8 +213,18 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 		Production: set.Production, ProductionReason: set.ProductionReason,
 		Context: d.Context, Namespace: ns, Now: now,
 	}
+	actionClient := d.ActionClient
+	if actionClient == nil {
+		actionClient = d.Client
+	}
+	var actions common.Actions
+	if actionClient != nil {
+		// The executor refuses in read-only mode too: the disabled keys
+		// are not the only guard.
+		actions = workload.NewExecutor(actionClient, readOnly)
+	}
 	opts := app.Options{
-		Ctx: ctx, Cluster: cluster, Common: c, Theme: theme,
+		Ctx: ctx, Cluster: cluster, Actions: actions, Common: c, Theme: theme,
 		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
 	}
 	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly}, opts

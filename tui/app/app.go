@@ -30,6 +30,9 @@ type Options struct {
 	// Ctx bounds the commands' waits; cancel it to stop them.
 	Ctx     context.Context
 	Cluster workload.Cluster
+	// Actions changes the cluster; nil disables every mutation (with the
+	// reason in help).
+	Actions common.Actions
 	Common  *common.Common
 	Theme   themes.Theme
 	// Tick is how often time-dependent text is refreshed (default 1s).
@@ -136,7 +139,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if len(m.inFlight) > 0 {
 			m.inFlight = m.inFlight[1:]
 		}
+		if msg.Then != nil {
+			// The action's result goes to every screen: the one that
+			// started it may no longer be on top.
+			return m, m.broadcast(msg.Then)
+		}
 		return m, nil
+	case common.PushScreenMsg:
+		return m.push(msg.Screen), msg.Cmd
 	case common.OpenWorkloadMsg:
 		return m.open(msg.Ref)
 	case common.BackMsg:
@@ -262,7 +272,8 @@ func (m Model) back() Model {
 }
 
 func (m Model) open(ref rollout.Ref) (tea.Model, tea.Cmd) {
-	s, cmd := history.New(m.opts.Ctx, m.c, m.opts.Cluster.Reader(), ref)
+	deps := common.Deps{Ctx: m.opts.Ctx, Reader: m.opts.Cluster.Reader(), Actions: m.opts.Actions}
+	s, cmd := history.New(deps, m.c, ref)
 	return m.push(s), cmd
 }
 
@@ -278,7 +289,11 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 func (m Model) showHelp() Model {
 	g := m.c.Keys.Global
 	sections := []help.Section{{Title: m.Top().Title(), Keys: m.Top().KeyMap()}, {Title: "Everywhere", Keys: g}}
-	h := help.New(m.c, sections, m.c.Keys.Disabled, m.opts.Notices)
+	disabled := m.c.Keys.Disabled
+	if d, ok := m.Top().(common.DisabledKeys); ok {
+		disabled = append(disabled[:len(disabled):len(disabled)], d.DisabledKeys()...)
+	}
+	h := help.New(m.c, sections, disabled, m.opts.Notices)
 	m.helpOpen = &h
 	m.layout()
 	return m

@@ -6,11 +6,13 @@
 package common
 
 import (
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/mayday-tui/mayday/internal/action"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/tui/keys"
 	"github.com/mayday-tui/mayday/tui/styles"
@@ -100,5 +102,45 @@ type TickMsg struct {
 // so quitting can ask first.
 type ActionStartedMsg struct{ Desc string }
 
-// ActionFinishedMsg ends what ActionStartedMsg began.
-type ActionFinishedMsg struct{}
+// ActionFinishedMsg ends what ActionStartedMsg began. Then, when set, is
+// the action's result: the root passes it to every screen after closing
+// the bracket, so the bracket closes even when the screen that started
+// the action has been left meanwhile.
+type ActionFinishedMsg struct{ Then tea.Msg }
+
+// PushScreenMsg asks the root to push a screen (diff, rollback flow): a
+// screen opens another without knowing the root. Cmd, the new screen's
+// first command, runs once the screen is on the stack, so its answer
+// cannot arrive before the screen that asked.
+type PushScreenMsg struct {
+	Screen Screen
+	Cmd    tea.Cmd
+}
+
+// Actions changes the cluster and names who acts. The tui declares it;
+// workload.Executor implements it over internal/action. Screens reach it
+// only from commands.
+type Actions interface {
+	// CheckUndoAllowed refuses read-only mode and a missing permission
+	// (*kube.ForbiddenError) before anything is planned.
+	CheckUndoAllowed(ctx context.Context, ref rollout.Ref) error
+	// Actor names the person acting, for the plan's attribution.
+	Actor(ctx context.Context) string
+	// Undo executes a plan (action.DryRunServer only validates it). A
+	// conflict with another writer is an *action.ConflictError.
+	Undo(ctx context.Context, p *rollout.Plan, dry action.DryRun) (*action.Result, error)
+}
+
+// DisabledKeys is implemented by screens that disable some of their keys
+// for reasons found at run time (a forbidden user); help lists them.
+type DisabledKeys interface {
+	DisabledKeys() []keys.Disabled
+}
+
+// Deps is what screens read the cluster with and act through, from
+// commands only. Actions is nil when the console cannot act.
+type Deps struct {
+	Ctx     context.Context
+	Reader  rollout.Reader
+	Actions Actions
+}

@@ -45,6 +45,29 @@ type History struct {
 	Rollback key.Binding
 }
 
+// Diff is the diff view (scrolling).
+type Diff struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+}
+
+// Rollback is the plan, confirmation and progress of a rollback.
+type Rollback struct {
+	// Confirm executes the plan shown (in production, after typing the
+	// workload's name).
+	Confirm key.Binding
+	// Cancel leaves without changing anything.
+	Cancel   key.Binding
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+}
+
 // Palette is the command palette.
 type Palette struct {
 	Up   key.Binding
@@ -54,10 +77,12 @@ type Palette struct {
 
 // Map is every key map of one program.
 type Map struct {
-	Global  Global
-	Finder  Finder
-	History History
-	Palette Palette
+	Global   Global
+	Finder   Finder
+	History  History
+	Diff     Diff
+	Rollback Rollback
+	Palette  Palette
 	// Disabled lists actions turned off by read-only mode or permissions,
 	// for the help screen to explain.
 	Disabled []Disabled
@@ -102,6 +127,22 @@ func Default() Map {
 			Diff:     b("diff against current", "d"),
 			Rollback: b("roll back to revision", "r"),
 		},
+		Diff: Diff{
+			Up:       b("scroll up", "up", "k"),
+			Down:     b("scroll down", "down", "j"),
+			PageUp:   b("page up", "pgup", "b"),
+			PageDown: b("page down", "pgdown", "space"),
+			Top:      b("top", "home", "g"),
+			Bottom:   b("bottom", "end", "G"),
+		},
+		Rollback: Rollback{
+			Confirm:  b("confirm rollback", "y", "enter"),
+			Cancel:   b("cancel", "n"),
+			Up:       b("scroll up", "up", "k"),
+			Down:     b("scroll down", "down", "j"),
+			PageUp:   b("page up", "pgup"),
+			PageDown: b("page down", "pgdown"),
+		},
 		Palette: Palette{
 			Up:   b("up", "up", "ctrl+p"),
 			Down: b("down", "down", "ctrl+n"),
@@ -138,6 +179,20 @@ func (m *Map) actions() []action {
 		{"history.down", "history", &m.History.Down, false},
 		{"history.diff", "history", &m.History.Diff, false},
 		{"history.rollback", "history", &m.History.Rollback, true},
+		{"diff.up", "diff", &m.Diff.Up, false},
+		{"diff.down", "diff", &m.Diff.Down, false},
+		{"diff.pageUp", "diff", &m.Diff.PageUp, false},
+		{"diff.pageDown", "diff", &m.Diff.PageDown, false},
+		{"diff.top", "diff", &m.Diff.Top, false},
+		{"diff.bottom", "diff", &m.Diff.Bottom, false},
+		// Confirm is not marked mutating: the flow cannot be entered when
+		// rollback is disabled, and the action layer refuses regardless.
+		{"rollback.confirm", "rollback", &m.Rollback.Confirm, false},
+		{"rollback.cancel", "rollback", &m.Rollback.Cancel, false},
+		{"rollback.up", "rollback", &m.Rollback.Up, false},
+		{"rollback.down", "rollback", &m.Rollback.Down, false},
+		{"rollback.pageUp", "rollback", &m.Rollback.PageUp, false},
+		{"rollback.pageDown", "rollback", &m.Rollback.PageDown, false},
 		{"palette.up", "palette", &m.Palette.Up, false},
 		{"palette.down", "palette", &m.Palette.Down, false},
 		{"palette.run", "palette", &m.Palette.Run, false},
@@ -221,7 +276,7 @@ func suggest(name string, known []string) string {
 		}
 	}
 	if len(same) == 0 {
-		return " (screens: global, finder, history, palette)"
+		return " (screens: global, finder, history, diff, rollback, palette)"
 	}
 	return " (" + strings.Join(same, ", ") + ")"
 }
@@ -272,6 +327,16 @@ func (f Finder) FullHelp() [][]key.Binding {
 func (h History) ShortHelp() []key.Binding { return []key.Binding{h.Diff, h.Rollback} }
 func (h History) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback}}
+}
+
+func (d Diff) ShortHelp() []key.Binding { return []key.Binding{d.PageDown, d.PageUp} }
+func (d Diff) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{d.Up, d.Down, d.PageUp, d.PageDown, d.Top, d.Bottom}}
+}
+
+func (r Rollback) ShortHelp() []key.Binding { return []key.Binding{r.Confirm, r.Cancel} }
+func (r Rollback) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{r.Confirm, r.Cancel}, {r.Up, r.Down, r.PageUp, r.PageDown}}
 }
 
 func (p Palette) ShortHelp() []key.Binding  { return []key.Binding{p.Run} }

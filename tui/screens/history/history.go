@@ -1,27 +1,25 @@
-// Package history is the workload screen that Enter on the finder opens.
-//
-// PLACEHOLDER: this is a read-only preview of the revision history (the
-// same rollout.GetHistory the CLI's `mayday history` uses, read from the
-// informer cache, refreshed live). The real history screen, with the
-// revision list component, diff (d) and the rollback flow (r), replaces it
-// in the next step of issue 3.
+// Package history is the workload screen that Enter on the finder opens:
+// the revisions as `mayday history` lists them, live from the informer
+// cache, with a selection. d opens the diff of the selected revision
+// against the current template; r opens the rollback flow to it.
 package history
 
 import (
 	"context"
-	"fmt"
-	"strconv"
-	"strings"
+	"errors"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/internal/textsafe"
 	"github.com/mayday-tui/mayday/tui/common"
-	"github.com/mayday-tui/mayday/tui/components/finder"
 	"github.com/mayday-tui/mayday/tui/keys"
+	"github.com/mayday-tui/mayday/tui/screens/diff"
+	"github.com/mayday-tui/mayday/tui/screens/rollback"
 )
 
 // LoadedMsg carries a history read.
@@ -32,58 +30,146 @@ type LoadedMsg struct {
 	Err     error
 }
 
+// AccessCheckedMsg says whether the user may roll this workload back.
+type AccessCheckedMsg struct {
+	Ref rollout.Ref
+	Err error
+}
+
 // Screen shows one workload's revisions.
 type Screen struct {
 	c             *common.Common
-	ctx           context.Context
-	reader        rollout.Reader
+	deps          common.Deps
 	ref           rollout.Ref
 	width, height int
 	hist          *rollout.History
 	err           error
 	loading       bool
 	seq           int
-	cursor        int
+	// cursor is the index of the selected revision in display order
+	// (newest first); selected is its object's UID, which survives the
+	// renumbering a rollback causes, so the selection follows the revision.
+	cursor   int
+	selected types.UID
+	offset   int
+	// forbidden is why the user may not roll back, found by the access
+	// check when the screen opened ("" when allowed or unknown).
+	forbidden string
 }
 
-// New returns the screen and the command that loads the history.
-func New(ctx context.Context, c *common.Common, reader rollout.Reader, ref rollout.Ref) (Screen, tea.Cmd) {
-	s := Screen{c: c, ctx: ctx, reader: reader, ref: ref, loading: true}
+// New returns the screen and the commands that load the history and
+// check the user's permission to roll back.
+func New(deps common.Deps, c *common.Common, ref rollout.Ref) (Screen, tea.Cmd) {
+	if deps.Ctx == nil {
+		deps.Ctx = context.Background()
+	}
+	s := Screen{c: c, deps: deps, ref: ref, loading: true}
 	cmd := s.fetch()
-	return s, cmd
+	return s, tea.Batch(cmd, s.checkAccess())
 }
 
 // fetch reads the history in a command: the cache reader takes a lock and
 // walks indexes, which is not Update's business.
 func (s *Screen) fetch() tea.Cmd {
 	s.seq++
-	ctx, r, ref, seq := s.ctx, s.reader, s.ref, s.seq
+	ctx, r, ref, seq := s.deps.Ctx, s.deps.Reader, s.ref, s.seq
 	return func() tea.Msg {
 		h, err := rollout.GetHistory(ctx, r, ref)
 		return LoadedMsg{Ref: ref, seq: seq, History: h, Err: err}
 	}
 }
 
-func (s Screen) Title() string { return s.ref.String() }
+// checkAccess asks once, when the screen opens, so that a user without
+// the patch permission sees the rollback key disabled with the reason
+// instead of discovering it after building a plan.
+func (s Screen) checkAccess() tea.Cmd {
+	if s.deps.Actions == nil || s.c.ReadOnly {
+		return nil
+	}
+	ctx, a, ref := s.deps.Ctx, s.deps.Actions, s.ref
+	return func() tea.Msg {
+		return AccessCheckedMsg{Ref: ref, Err: a.CheckUndoAllowed(ctx, ref)}
+	}
+}
 
-// KeyMap lists only what the placeholder does: help must not offer diff
-// and rollback before they exist.
-func (s Screen) KeyMap() help.KeyMap { return previewKeys{s.c.Keys.History} }
+// Title names the workload.
+func (s Screen) Title() string { return textsafe.String(s.ref.String()) }
 
-type previewKeys struct{ h keys.History }
+// Keys is the screen's key map with rollback disabled when this user or
+// this console cannot roll back.
+func (s Screen) Keys() keys.History {
+	k := s.c.Keys.History
+	if s.rollbackReason() != "" {
+		k.Rollback.SetEnabled(false)
+	}
+	return k
+}
 
-func (p previewKeys) ShortHelp() []key.Binding  { return []key.Binding{p.h.Up, p.h.Down} }
-func (p previewKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{p.h.Up, p.h.Down}} }
-func (s Screen) CapturesInput() bool            { return false }
+// rollbackReason says why rollback is unavailable beyond read-only mode
+// (which the shared key map already disables and help already lists).
+func (s Screen) rollbackReason() string {
+	switch {
+	case s.deps.Actions == nil:
+		return "the console has no client to act with"
+	case s.forbidden != "":
+		return s.forbidden
+	}
+	return ""
+}
+
+// KeyMap is for help and the footer.
+func (s Screen) KeyMap() help.KeyMap { return s.Keys() }
+
+// DisabledKeys lists rollback with its reason when a run-time check
+// disabled it.
+func (s Screen) DisabledKeys() []keys.Disabled {
+	r := s.rollbackReason()
+	b := s.c.Keys.History.Rollback
+	if r == "" || !b.Enabled() {
+		return nil
+	}
+	return []keys.Disabled{{Action: "history.rollback", Keys: b.Help().Key, Desc: b.Help().Desc, Reason: r}}
+}
+
+// CapturesInput is false: the screen has no text field.
+func (s Screen) CapturesInput() bool { return false }
+
+// SetSize sets the body area.
 func (s Screen) SetSize(w, h int) common.Screen {
 	s.width, s.height = max(w, 0), max(h, 0)
+	s.scroll()
 	return s
 }
 
-// Commands: none yet beyond going back (diff and rollback come with the
-// real screen).
+// Commands lists the palette entries.
 func (s Screen) Commands() []common.Command {
-	return []common.Command{{Title: "Back to workloads", Keys: s.c.Keys.Global.Back.Help().Key, Msg: common.BackMsg{}}}
+	k := s.Keys()
+	cmds := []common.Command{}
+	if rev := s.Selected(); rev != nil {
+		cmds = append(cmds, common.Command{Title: "Diff selected revision against current", Keys: k.Diff.Help().Key, Msg: openDiffMsg{}})
+		if k.Rollback.Enabled() {
+			cmds = append(cmds, common.Command{Title: "Roll back to selected revision", Keys: k.Rollback.Help().Key, Msg: openRollbackMsg{}})
+		}
+	}
+	return append(cmds, common.Command{Title: "Back to workloads", Keys: s.c.Keys.Global.Back.Help().Key, Msg: common.BackMsg{}})
+}
+
+type openDiffMsg struct{}
+type openRollbackMsg struct{}
+
+// History is the last history read (nil before the first).
+func (s Screen) History() *rollout.History { return s.hist }
+
+// Selected is the selected revision, nil when there is none.
+func (s Screen) Selected() *rollout.Revision {
+	if s.hist == nil || len(s.hist.Revisions) == 0 {
+		return nil
+	}
+	i := len(s.hist.Revisions) - 1 - s.cursor
+	if i < 0 || i >= len(s.hist.Revisions) {
+		return nil
+	}
+	return &s.hist.Revisions[i]
 }
 
 // Update handles loads, live changes and keys.
@@ -91,32 +177,104 @@ func (s Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case LoadedMsg:
 		if msg.Ref != s.ref || msg.seq != s.seq {
-			return s, nil
+			return s, nil // an older read, or another workload's
 		}
-		s.loading = false
-		s.hist, s.err = msg.History, msg.Err
-		if s.hist != nil {
-			s.cursor = min(s.cursor, max(len(s.hist.Revisions)-1, 0))
+		s.loaded(msg)
+	case AccessCheckedMsg:
+		if msg.Ref == s.ref {
+			var fe *kube.ForbiddenError
+			if errors.As(msg.Err, &fe) {
+				s.forbidden = textsafe.String(fe.Error())
+			}
 		}
 	case common.ClusterChangedMsg:
 		if s.touches(msg) {
 			cmd := s.fetch()
 			return s, cmd
 		}
+	case openDiffMsg:
+		return s, s.openDiff()
+	case openRollbackMsg:
+		return s, s.openRollback()
 	case tea.KeyPressMsg:
-		k := s.c.Keys.History
-		switch {
-		case key.Matches(msg, k.Up):
-			s.cursor = max(s.cursor-1, 0)
-		case key.Matches(msg, k.Down):
-			if s.hist != nil {
-				s.cursor = min(s.cursor+1, max(len(s.hist.Revisions)-1, 0))
-			}
-		case key.Matches(msg, s.c.Keys.Global.Back):
-			return s, func() tea.Msg { return common.BackMsg{} }
-		}
+		return s.key(msg)
 	}
 	return s, nil
+}
+
+func (s *Screen) loaded(msg LoadedMsg) {
+	s.loading = false
+	s.err = msg.Err
+	if msg.Err != nil && s.hist != nil && !isGone(msg.Err) {
+		// Keep showing the last good history beside the error.
+		return
+	}
+	s.hist = msg.History
+	s.cursor = 0
+	if s.hist != nil && s.selected != "" {
+		for i := range s.hist.Revisions {
+			if s.hist.Revisions[i].Source.UID == s.selected {
+				s.cursor = len(s.hist.Revisions) - 1 - i
+			}
+		}
+	}
+	if r := s.Selected(); r != nil {
+		s.selected = r.Source.UID
+	}
+	s.scroll()
+}
+
+func isGone(err error) bool {
+	var nf *rollout.NotFoundError
+	var nh *rollout.NoHistoryError
+	return errors.As(err, &nf) || errors.As(err, &nh)
+}
+
+func (s Screen) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
+	k := s.Keys()
+	n := 0
+	if s.hist != nil {
+		n = len(s.hist.Revisions)
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		s.move(-1, n)
+	case key.Matches(msg, k.Down):
+		s.move(1, n)
+	case key.Matches(msg, k.Diff):
+		return s, s.openDiff()
+	case key.Matches(msg, k.Rollback):
+		return s, s.openRollback()
+	case key.Matches(msg, s.c.Keys.Global.Back):
+		return s, func() tea.Msg { return common.BackMsg{} }
+	}
+	return s, nil
+}
+
+func (s *Screen) move(d, n int) {
+	s.cursor = max(min(s.cursor+d, n-1), 0)
+	if r := s.Selected(); r != nil {
+		s.selected = r.Source.UID
+	}
+	s.scroll()
+}
+
+func (s Screen) openDiff() tea.Cmd {
+	rev := s.Selected()
+	if rev == nil {
+		return nil
+	}
+	d, cmd := diff.New(s.c, s.hist, *rev)
+	return func() tea.Msg { return common.PushScreenMsg{Screen: d, Cmd: cmd} }
+}
+
+func (s Screen) openRollback() tea.Cmd {
+	rev := s.Selected()
+	if rev == nil || !s.Keys().Rollback.Enabled() {
+		return nil
+	}
+	r, cmd := rollback.New(s.deps, s.c, s.ref, *rev)
+	return func() tea.Msg { return common.PushScreenMsg{Screen: r, Cmd: cmd} }
 }
 
 // touches reports whether a change concerns this workload or the objects
@@ -134,55 +292,4 @@ func (s Screen) touches(msg common.ClusterChangedMsg) bool {
 		}
 	}
 	return false
-}
-
-// View renders the revision table.
-func (s Screen) View() string {
-	st := s.c.Styles
-	var lines []string
-	title := st.Title.Render(textsafe.String(s.ref.String())) + st.Muted.Render(" · revision history (preview: diff and rollback come next)")
-	lines = append(lines, title)
-	switch {
-	case s.loading && s.hist == nil:
-		lines = append(lines, st.Muted.Render("Loading history…"))
-	case s.err != nil:
-		lines = append(lines, st.Error.Render("✗ "+textsafe.String(s.err.Error())))
-	case s.hist != nil:
-		h := s.hist
-		g, w := finder.PhaseText(h.Status.Phase)
-		lines = append(lines, fmt.Sprintf("%s %s  %s", g, w, st.Muted.Render(textsafe.String(h.Status.Message))))
-		lines = append(lines, "")
-		lines = append(lines, st.Header.Render(fmt.Sprintf("  %-12s %-9s %-8s %-7s %-30s %s", "REV", "", "CREATED", "READY", "CHANGE-CAUSE", "IMAGES")))
-		for i := len(h.Revisions) - 1; i >= 0; i-- {
-			r := h.Revisions[i]
-			num := strconv.FormatInt(r.Number, 10)
-			if len(r.FormerNumbers) > 0 {
-				var f []string
-				for _, n := range r.FormerNumbers {
-					f = append(f, strconv.FormatInt(n, 10))
-				}
-				num += " (was " + strings.Join(f, ",") + ")"
-			}
-			var imgs []string
-			for _, im := range r.Images {
-				if !im.Init {
-					imgs = append(imgs, textsafe.String(im.Image))
-				}
-			}
-			mark := ""
-			if r.Current {
-				mark = "◀ current"
-			}
-			line := fmt.Sprintf("  %-12s %-9s %-8s %-7s %-30s %s", num, mark, common.Age(s.c.Now(), r.Created),
-				fmt.Sprintf("%d/%d", r.Ready, r.Desired), common.Truncate(textsafe.String(r.ChangeCause), 30), strings.Join(imgs, ", "))
-			if len(h.Revisions)-1-i == s.cursor {
-				line = st.Selected.Render("▸" + line[1:])
-			}
-			lines = append(lines, line)
-		}
-		if len(h.Revisions) == 0 {
-			lines = append(lines, st.Muted.Render("  no rollout history found"))
-		}
-	}
-	return common.Fit(strings.Join(lines, "\n"), s.width, s.height)
 }
