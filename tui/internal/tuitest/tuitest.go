@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/mayday-tui/mayday/internal/demo"
+	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/themes"
 	"github.com/mayday-tui/mayday/tui/common"
@@ -98,7 +101,77 @@ func Run(cmd tea.Cmd) []tea.Msg {
 		}
 		return out
 	}
+	if seq := Sequence(msg); seq != nil {
+		var out []tea.Msg
+		for _, c := range seq {
+			out = append(out, Run(c)...)
+		}
+		return out
+	}
 	return []tea.Msg{msg}
+}
+
+// Sequence returns the commands of a tea.Sequence's message, in order, or
+// nil for any other message. Bubble Tea keeps the message type
+// unexported; it is a slice of commands, which is what this looks for.
+func Sequence(msg tea.Msg) []tea.Cmd {
+	v := reflect.ValueOf(msg)
+	if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
+		return nil
+	}
+	if _, batch := msg.(tea.BatchMsg); batch {
+		return nil
+	}
+	out := make([]tea.Cmd, v.Len())
+	for i := range out {
+		out[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return out
+}
+
+// Demo is the demo cluster behind an informer cache, as the console
+// reads it, with the actions the console takes on it.
+type Demo struct {
+	Cluster *demo.Cluster
+	Cache   *kube.Cache
+	Deps    common.Deps
+}
+
+// NewDemo seeds a demo cluster, starts its controllers when start is set
+// (with a frozen clock they do nothing: goldens), and waits for the
+// cache's first list. Everything stops when the test ends.
+func NewDemo(t testing.TB, opts demo.Options, start bool) *Demo {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cl, err := demo.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start {
+		cl.Start(ctx)
+	}
+	cache := kube.NewCache(cl.Client(), demo.Namespace)
+	cache.Start(ctx)
+	if err := cache.WaitForSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &Demo{Cluster: cl, Cache: cache, Deps: common.Deps{
+		Ctx: ctx, Reader: cache.Reader(), Actions: workload.NewExecutor(cl.Client(), false),
+	}}
+}
+
+// WaitForChange waits (up to a minute, a bound for a broken test rather
+// than a timing assertion) for the cache to report changes.
+func (d *Demo) WaitForChange(t testing.TB) common.ClusterChangedMsg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(d.Deps.Ctx, time.Minute)
+	defer cancel()
+	ch, err := d.Cache.Changes().Wait(ctx)
+	if err != nil {
+		t.Fatalf("no change in the cache: %v", err)
+	}
+	return common.ClusterChangedMsg{Changes: ch, At: time.Now()}
 }
 
 var words = []string{"checkout", "cart", "payments", "search", "frontend", "api", "worker", "cache",
@@ -230,4 +303,36 @@ func Golden(t *testing.T, name, got string) {
 	if string(want) != got {
 		t.Errorf("%s differs from the golden file (run with -update after checking):\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
 	}
+}
+
+// Drive sends msgs to a screen and feeds back what its commands produce,
+// as the root would, until nothing is left. Messages meant for the root
+// (push, back, action brackets) are returned instead; an
+// ActionFinishedMsg's result is fed back to the screen, as the root does.
+func Drive(t testing.TB, s common.Screen, msgs ...tea.Msg) (common.Screen, []tea.Msg) {
+	t.Helper()
+	var forRoot []tea.Msg
+	queue := append([]tea.Msg(nil), msgs...)
+	for i := 0; len(queue) > 0; i++ {
+		if i > 1000 {
+			t.Fatal("message loop does not settle")
+		}
+		msg := queue[0]
+		queue = queue[1:]
+		switch m := msg.(type) {
+		case common.PushScreenMsg, common.BackMsg, common.ActionStartedMsg:
+			forRoot = append(forRoot, msg)
+			continue
+		case common.ActionFinishedMsg:
+			forRoot = append(forRoot, msg)
+			if m.Then != nil {
+				queue = append(queue, m.Then)
+			}
+			continue
+		}
+		var cmd tea.Cmd
+		s, cmd = s.Update(msg)
+		queue = append(queue, Run(cmd)...)
+	}
+	return s, forRoot
 }
