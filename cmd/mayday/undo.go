@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,9 @@ type undoFlags struct {
 	reason     string
 	incident   string
 	yes        bool
+	// watch follows the rollout after the rollback, as status --watch.
+	watch   bool
+	timeout time.Duration
 }
 
 func newUndoCmd(a *app) *cobra.Command {
@@ -55,6 +59,8 @@ recorded on the workload (change-cause, actor, incident) and in an Event.
 	f.StringVar(&fl.reason, "reason", "", "Why you roll back; recorded in the change-cause and the Event")
 	f.StringVar(&fl.incident, "incident", "", "Incident ID, recorded as the mayday.dev/incident annotation")
 	f.BoolVarP(&fl.yes, "yes", "y", false, "Do not ask for confirmation; after a conflict, plan again once and apply")
+	f.BoolVarP(&fl.watch, "watch", "w", false, "After the rollback, follow the rollout until it is complete, has failed or --timeout passes (exit codes as status --watch)")
+	f.DurationVar(&fl.timeout, "timeout", 0, "With --watch, stop following after this long (exit 3); 0 waits until the rollout ends")
 	cmd.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		return a.undo(ctx, cmd, args[0], fl, format)
 	})
@@ -76,6 +82,15 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 	dry, err := action.ParseDryRun(fl.dryRun)
 	if err != nil {
 		return usagef(cmd, "%v", err)
+	}
+	if fl.timeout != 0 && !fl.watch {
+		return usagef(cmd, "--timeout only applies with --watch")
+	}
+	if fl.watch && dry != action.DryRunNone {
+		return usagef(cmd, "--watch follows a rollback; with --dry-run=%s nothing rolls out", dry)
+	}
+	if fl.timeout < 0 {
+		return usagef(cmd, "invalid --timeout %s: must not be negative", fl.timeout)
 	}
 	if strings.ContainsAny(fl.reason+fl.incident, "\n\r") {
 		return usagef(cmd, "--reason and --incident must be one line")
@@ -146,12 +161,26 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 			return werr
 		}
 	} else {
-		printResult(out, res, newRevision, a.statusHint(ref), opts)
+		hint := a.statusHint(ref)
+		if fl.watch {
+			hint = ""
+		}
+		printResult(out, res, newRevision, hint, opts)
 	}
 	if err != nil {
 		// Only an unknown outcome that reading back showed not applied
 		// returns both a result and an error.
 		return &exitError{code: exitFailed, msg: textsafe.String(res.Message)}
+	}
+	if fl.watch && res.Outcome == action.OutcomeApplied {
+		obj, err := getWorkload(ctx, conn, ref)
+		if err != nil {
+			return err
+		}
+		if !f.Machine() {
+			fmt.Fprintln(out)
+		}
+		return a.watchStatus(ctx, cmd, conn, ref, f, fl.timeout, statusOf(obj))
 	}
 	return nil
 }
@@ -247,16 +276,20 @@ func printResult(w io.Writer, res *action.Result, newRevision int64, hint string
 	if res.EventError != "" {
 		fmt.Fprintf(w, "note: the rollback is done but its Event could not be recorded: %s\n", textsafe.String(res.EventError))
 	}
-	fmt.Fprintln(w, "watch the rollout: "+hint)
+	if hint != "" {
+		fmt.Fprintln(w, "watch the rollout: "+hint)
+	}
 }
 
 // statusHint is the command that follows this rollout, with the flags
 // that select the same cluster and namespace.
 func (a *app) statusHint(ref rollout.Ref) string {
-	parts := []string{"mayday"}
 	if a.demo {
-		parts = append(parts, "--demo")
+		// Each --demo process has its own cluster: another process would
+		// not see this rollback.
+		return "the demo cluster lives in this process only: run undo with --watch to follow the rollout"
 	}
+	parts := []string{"mayday"}
 	if c := *a.kube.Context; c != "" && !a.demo {
 		parts = append(parts, "--context", c)
 	}

@@ -85,8 +85,10 @@ func TestUndoYesRollsBackAndHistoryGainsTheRevision(t *testing.T) {
 	if !strings.Contains(r.stdout, "✓ deployment/checkout rolled back to revision 4 (it becomes revision 7)") {
 		t.Errorf("result line:\n%s", r.stdout)
 	}
-	if !strings.Contains(r.stdout, "mayday --demo status deployment/checkout -n shop --watch") {
-		t.Errorf("no status hint:\n%s", r.stdout)
+	// Another --demo process would not see this rollback: the hint says
+	// how to follow it instead of pointing at a fresh demo cluster.
+	if !strings.Contains(r.stdout, "run undo with --watch to follow the rollout") {
+		t.Errorf("no hint to follow the rollout:\n%s", r.stdout)
 	}
 	d := c.deployment("checkout")
 	if got := d.Spec.Template.Spec.Containers[0].Image; got != img213 {
@@ -395,4 +397,34 @@ func (m multiTrigger) Write(p []byte) (int, error) {
 		_, _ = w.Write(p)
 	}
 	return len(p), nil
+}
+
+// undo --watch follows the rollout it started to its end, in the same
+// process: the way to see a rollback land on the demo cluster.
+func TestUndoWatchFollowsTheRollout(t *testing.T) {
+	c := newCLI(t, newDemo(t, true, demo.Options{}))
+	r := c.demoRun("undo", "deployment/checkout", "--to-revision", "4", "--yes", "--watch", "--timeout", "5m")
+	r.wantCode(t, 0)
+	if !strings.Contains(r.stdout, "rolled back to revision 4") || !strings.Contains(r.stdout, `deployment "checkout" successfully rolled out`) {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "watch the rollout:") {
+		t.Errorf("--watch still prints the hint to watch:\n%s", r.stdout)
+	}
+	if got := checkoutImage(c); got != img213 {
+		t.Errorf("image = %s, want %s", got, img213)
+	}
+}
+
+func TestUndoWatchFlagsMisused(t *testing.T) {
+	c := newCLI(t, newDemo(t, false, demo.Options{}))
+	r := c.demoRun("undo", "deployment/checkout", "--yes", "--timeout", "1m")
+	r.wantCode(t, 2)
+	r.wantOneLineError(t, "--timeout only applies with --watch")
+	r = c.demoRun("undo", "deployment/checkout", "--watch", "--dry-run=server")
+	r.wantCode(t, 2)
+	r.wantOneLineError(t, "--watch follows a rollback")
+	if patches(c) != 0 {
+		t.Error("a misused flag still sent a patch")
+	}
 }

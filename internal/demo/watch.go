@@ -2,8 +2,10 @@ package demo
 
 import (
 	"slices"
+	"strconv"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
@@ -20,8 +22,13 @@ type watcher struct {
 	ns    string
 	match func(runtime.Object) bool
 
-	mu      sync.Mutex
-	queue   []watch.Event
+	mu    sync.Mutex
+	queue []watch.Event
+	// seen is the newest resourceVersion queued per object. Writers notify
+	// after the tracker's lock is released, so two writes to one object
+	// can be notified out of order; a real watch never goes back in time,
+	// so an older version than one already queued is dropped.
+	seen    map[string]int64
 	stopped bool
 	wake    chan struct{}
 	stop    chan struct{}
@@ -30,8 +37,11 @@ type watcher struct {
 }
 
 func newWatcher(srv *apiServer, gvr schema.GroupVersionResource, ns string, match func(runtime.Object) bool, initial []watch.Event) *watcher {
-	w := &watcher{srv: srv, gvr: gvr, ns: ns, match: match, queue: initial,
+	w := &watcher{srv: srv, gvr: gvr, ns: ns, match: match, seen: map[string]int64{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), out: make(chan watch.Event)}
+	for _, ev := range initial {
+		w.enqueue(ev)
+	}
 	go w.run()
 	return w
 }
@@ -68,7 +78,7 @@ func (w *watcher) run() {
 func (w *watcher) push(ev watch.Event) {
 	w.mu.Lock()
 	if !w.stopped {
-		w.queue = append(w.queue, ev)
+		w.enqueue(ev)
 	}
 	w.mu.Unlock()
 	select {
@@ -122,4 +132,26 @@ func (s *apiServer) notify(gvr schema.GroupVersionResource, ns string, typ watch
 		}
 		w.push(watch.Event{Type: t, Object: obj.DeepCopyObject()})
 	}
+}
+
+// enqueue appends ev unless a newer version of its object is queued
+// already (w.mu held, or w not yet shared).
+func (w *watcher) enqueue(ev watch.Event) {
+	m, err := meta.Accessor(ev.Object)
+	if err != nil {
+		w.queue = append(w.queue, ev)
+		return
+	}
+	key := m.GetNamespace() + "/" + m.GetName()
+	rv, err := strconv.ParseInt(m.GetResourceVersion(), 10, 64)
+	if err == nil {
+		if last, ok := w.seen[key]; ok && rv <= last && ev.Type != watch.Deleted {
+			return
+		}
+		w.seen[key] = rv
+	}
+	if ev.Type == watch.Deleted {
+		delete(w.seen, key)
+	}
+	w.queue = append(w.queue, ev)
 }
