@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/mayday-tui/mayday/internal/output"
 	"github.com/mayday-tui/mayday/internal/rollback"
 	"github.com/mayday-tui/mayday/internal/rollout"
@@ -131,11 +133,11 @@ func (s Screen) planLines() []string {
 	if len(p.Warnings) > 0 {
 		out = append(out, st.Bold.Render(fmt.Sprintf("Warnings (%d):", len(p.Warnings))))
 		for _, w := range p.Warnings {
+			label := st.Info.Render("i info:    ")
 			if w.Level == rollout.LevelWarning {
-				out = append(out, "  "+st.Warning.Render("⚠ warning: ")+safe(w.Message))
-			} else {
-				out = append(out, "  "+st.Info.Render("i info:    ")+safe(w.Message))
+				label = st.Warning.Render("⚠ warning: ")
 			}
+			out = append(out, s.hanging("  "+label, safe(w.Message))...)
 		}
 		out = append(out, "")
 	}
@@ -143,6 +145,24 @@ func (s Screen) planLines() []string {
 		out = append(out, u...)
 	}
 	return out
+}
+
+// hanging wraps text after a prefix, continuation lines indented under
+// the text, so a long warning reads as one item at 80 columns.
+func (s Screen) hanging(prefix, text string) []string {
+	pw := common.Width(prefix)
+	if s.width-pw < 20 {
+		return []string{prefix + text}
+	}
+	lines := strings.Split(ansi.Wrap(text, s.width-pw, " "), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = prefix + lines[i]
+		} else {
+			lines[i] = strings.Repeat(" ", pw) + lines[i]
+		}
+	}
+	return lines
 }
 
 func (s Screen) dryRunLine() string {
