@@ -188,7 +188,9 @@ start_etcd() {
 
 wait_etcd() {
   local i
-  for i in $(seq 1 100); do
+  # Up to 60 s: on a loaded 2-core machine etcd has been seen to take more
+  # than 10 s before it even opens its log.
+  for i in $(seq 1 600); do
     port_busy "$ETCD_PORT" && return 0
     proc_alive etcd || break
     sleep 0.1
