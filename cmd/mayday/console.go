@@ -36,7 +36,7 @@ func (a *app) console(ctx context.Context) error {
 	paths := config.DefaultPaths()
 	cfg, cfgErr := config.Load(paths.ConfigFile()) // a bad config is shown in the console, not fatal
 	return tui.Run(ctx, tui.Deps{
-		Client: conn.WatchClient, Context: conn.Context, Namespace: conn.Namespace, AllNamespaces: a.consoleOpts.allNamespaces,
+		Client: conn.WatchClient, ActionClient: conn.Client, Context: conn.Context, Namespace: conn.Namespace, AllNamespaces: a.consoleOpts.allNamespaces,
 		Config: cfg, ConfigErr: cfgErr, ThemesDir: paths.ThemesDir(),
 		Theme: a.consoleOpts.theme, NoColor: a.consoleOpts.noColor, ReadOnly: a.readOnly,
 		Logger: a.env.logger, Now: a.env.now,
