@@ -18,12 +18,31 @@ import (
 // compare them (semantic equality: nil and empty maps are equal). It does
 // not copy the templates: history is computed on every cache change.
 func EqualIgnoreHash(a, b *corev1.PodTemplateSpec) bool {
-	if !labelsEqualIgnoringHash(a.Labels, b.Labels) {
+	if !labelsEqualIgnoringHash(a.Labels, b.Labels) || !sameImages(&a.Spec, &b.Spec) {
 		return false
 	}
 	am, bm := a.ObjectMeta, b.ObjectMeta
 	am.Labels, bm.Labels = nil, nil
 	return apiequality.Semantic.DeepEqual(&a.Spec, &b.Spec) && apiequality.Semantic.DeepEqual(&am, &bm)
+}
+
+// sameImages is a cheap first test: revisions usually differ by image, and
+// comparing strings is far cheaper than a reflective deep comparison.
+func sameImages(a, b *corev1.PodSpec) bool {
+	if len(a.Containers) != len(b.Containers) || len(a.InitContainers) != len(b.InitContainers) {
+		return false
+	}
+	for i := range a.Containers {
+		if a.Containers[i].Image != b.Containers[i].Image {
+			return false
+		}
+	}
+	for i := range a.InitContainers {
+		if a.InitContainers[i].Image != b.InitContainers[i].Image {
+			return false
+		}
+	}
+	return true
 }
 
 func labelsEqualIgnoringHash(a, b map[string]string) bool {
