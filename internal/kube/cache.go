@@ -91,7 +91,8 @@ func NewCache(client kubernetes.Interface, namespace string) *Cache {
 	for _, inf := range c.informers() {
 		_, _ = inf.AddEventHandler(c.handler())
 		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-			c.health.failed(err)
+			// A refusal names the resource and namespace in one line.
+			c.health.failed(ExplainListError(err, namespace))
 		})
 	}
 	return c
