@@ -92,7 +92,10 @@ func TestRunDrawsBeforeTheClusterAnswersAndQuits(t *testing.T) {
 			Input: in, Output: &out, Env: []string{"TERM=xterm-256color"}, Width: 80, Height: 24})
 	}()
 	deadline := time.After(10 * time.Second)
-	for !strings.Contains(out.String(), "Loading") || !strings.Contains(out.String(), "connecting") {
+	// The status bar says "connecting" until the connection probe has
+	// answered, then "disconnected (retrying)": either is honest.
+	for !strings.Contains(out.String(), "Loading") ||
+		!(strings.Contains(out.String(), "connecting") || strings.Contains(out.String(), "disconnected (retrying)")) {
 		select {
 		case <-deadline:
 			t.Fatalf("no first frame; output so far: %q", out.String())
