@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -166,7 +167,13 @@ func (c *Cache) Synced() bool {
 func (c *Cache) Changes() *Changes { return c.changes }
 
 // Health reports the connection state as seen by the informers.
-func (c *Cache) Health() Health { return c.health.get() }
+func (c *Cache) Health() Health {
+	h := c.health.get()
+	if h.Forbidden != nil && c.Synced() {
+		h.Forbidden = nil // every list went through since
+	}
+	return h
+}
 
 // Deployments, StatefulSets and DaemonSets list the cached workloads.
 func (c *Cache) Deployments() []*appsv1.Deployment { return listAll[appsv1.Deployment](c.deploy) }
@@ -253,8 +260,11 @@ func ownedBy[T any, PT interface {
 
 // connHealth remembers the last watch failure and the last event.
 type connHealth struct {
-	mu        sync.Mutex
-	lastErr   error
+	mu      sync.Mutex
+	lastErr error
+	// forbidden is a refused list: the server answers, so the probe does
+	// not clear it; it stands until every informer has synced.
+	forbidden error
 	lastErrAt time.Time
 	lastEvent time.Time
 }
@@ -265,11 +275,18 @@ type Health struct {
 	Connected bool
 	LastError error
 	LastEvent time.Time
+	// Forbidden is set while an informer's list is refused (403).
+	Forbidden error
 }
 
 func (h *connHealth) failed(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var fe *ListForbiddenError
+	if errors.As(err, &fe) {
+		h.forbidden = err
+		return
+	}
 	h.lastErr, h.lastErrAt = err, time.Now()
 }
 
@@ -292,5 +309,5 @@ func (h *connHealth) event() {
 func (h *connHealth) get() Health {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return Health{Connected: h.lastErr == nil, LastError: h.lastErr, LastEvent: h.lastEvent}
+	return Health{Connected: h.lastErr == nil, LastError: h.lastErr, LastEvent: h.lastEvent, Forbidden: h.forbidden}
 }

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -52,4 +54,30 @@ func TestCacheHealthFollowsTheServer(t *testing.T) {
 	}
 	down.Store(false)
 	waitHealth(true)
+}
+
+// A refused list is not a lost connection: the probe's success does not
+// hide it, and it says which list.
+func TestCacheHealthKeepsForbiddenLists(t *testing.T) {
+	cs := fake.NewClientset()
+	cs.PrependReactor("list", "replicasets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "replicasets"}, "", errors.New(`User "dev" cannot list resource "replicasets"`))
+	})
+	c := kube.NewCache(cs, "payments")
+	c.SetProbeInterval(20 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.Start(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for c.Health().Forbidden == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("forbidden list never reported: %+v", c.Health())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // several probes succeed meanwhile
+	h := c.Health()
+	if !h.Connected || h.Forbidden == nil || !strings.Contains(h.Forbidden.Error(), `cannot list replicasets.apps in namespace "payments"`) {
+		t.Errorf("health = %+v", h)
+	}
 }

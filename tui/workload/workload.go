@@ -52,6 +52,8 @@ type Health struct {
 	LastEvent time.Time
 	// Synced is true once every informer has listed once.
 	Synced bool
+	// Forbidden says which list the server refuses (the server answers).
+	Forbidden error
 }
 
 // Cluster is what the console reads. The tui declares it; CacheCluster
@@ -86,7 +88,7 @@ func (c CacheCluster) WaitForChange(ctx context.Context) ([]Change, error) {
 // Health reports the informers' connection state.
 func (c CacheCluster) Health() Health {
 	h := c.Cache.Health()
-	return Health{Connected: h.Connected, Err: h.LastError, LastEvent: h.LastEvent, Synced: c.Cache.Synced()}
+	return Health{Connected: h.Connected, Err: h.LastError, LastEvent: h.LastEvent, Synced: c.Cache.Synced(), Forbidden: h.Forbidden}
 }
 
 // Reader reads from the cache.

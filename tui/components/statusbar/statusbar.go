@@ -87,6 +87,9 @@ func (m Model) ConnectionText() (glyph, text string) {
 			t += " · data " + common.Age(m.now, m.since) + " old"
 		}
 		return "✗", t
+	case h.Forbidden != nil:
+		// The server answers but refuses a list: say which, not "no answer".
+		return "✗", textsafe.String(h.Forbidden.Error())
 	case !h.Synced:
 		if wait := m.now.Sub(m.start); wait >= 5*time.Second {
 			return "◌", "connecting… no answer for " + common.Age(m.now, m.start)

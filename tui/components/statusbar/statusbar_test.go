@@ -49,6 +49,12 @@ func TestConnectionStates(t *testing.T) {
 	if v := view(m); !strings.Contains(v, "● connected · last event <1m ago") {
 		t.Errorf("recovered: %s", v)
 	}
+	// The server answers but refuses a list: say which, not "no answer".
+	forbidden := errors.New(`forbidden: cannot list replicasets.apps in namespace "payments"`)
+	m, _ = m.Update(common.TickMsg{Now: now.Add(60 * time.Second), Health: workload.Health{Connected: true, Forbidden: forbidden}})
+	if v := view(m); !strings.Contains(v, `✗ forbidden: cannot list replicasets.apps in namespace "payments"`) || strings.Contains(v, "no answer") {
+		t.Errorf("forbidden: %s", v)
+	}
 }
 
 func TestBadgesAndNarrowWidths(t *testing.T) {
