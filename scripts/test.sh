@@ -30,6 +30,18 @@ go vet -tags integration ./...
 step "unit tests"
 go test ./...
 
+step "console end to end (the built binary in tmux, --demo)"
+if ! command -v tmux >/dev/null; then
+  echo "installing tmux (Debian package) for the console's end-to-end test" >&2
+  { apt-get install -y --no-install-recommends tmux >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends tmux >/dev/null; }; } ||
+    { echo "error: tmux is missing and could not be installed" >&2; exit 1; }
+fi
+# A private tmux server: never the user's sessions.
+if ! env -u TMUX TMUX_TMPDIR="$(mktemp -d)" bash scripts/e2e/console-demo.sh 120x40 80x24; then
+  exit 1
+fi
+
 step "test bed: build (cached)"
 bash scripts/testbed/build.sh
 
