@@ -9,6 +9,8 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
@@ -89,6 +91,24 @@ type ClusterChangedMsg struct {
 	Changes []workload.Change
 	Health  workload.Health
 	At      time.Time
+}
+
+// Touches reports whether the change concerns the workload ref (with UID
+// uid, "" when unknown) or the objects it owns. Without a change list
+// everything may have changed.
+func (m ClusterChangedMsg) Touches(ref rollout.Ref, uid types.UID) bool {
+	if m.Changes == nil {
+		return true
+	}
+	for _, c := range m.Changes {
+		if c.Kind == string(ref.Kind) && c.Namespace == ref.Namespace && c.Name == ref.Name {
+			return true
+		}
+		if uid != "" && c.OwnerUID == uid {
+			return true
+		}
+	}
+	return false
 }
 
 // TickMsg drives time-dependent text (clock, ages) and carries the

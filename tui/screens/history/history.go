@@ -280,16 +280,9 @@ func (s Screen) openRollback() tea.Cmd {
 // touches reports whether a change concerns this workload or the objects
 // it owns.
 func (s Screen) touches(msg common.ClusterChangedMsg) bool {
-	if msg.Changes == nil {
-		return true
+	var uid types.UID
+	if s.hist != nil {
+		uid = s.hist.UID
 	}
-	for _, c := range msg.Changes {
-		if c.Kind == string(s.ref.Kind) && c.Namespace == s.ref.Namespace && c.Name == s.ref.Name {
-			return true
-		}
-		if s.hist != nil && c.OwnerUID != "" && c.OwnerUID == s.hist.UID {
-			return true
-		}
-	}
-	return false
+	return msg.Touches(s.ref, uid)
 }

@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mayday-tui/mayday/internal/action"
 	"github.com/mayday-tui/mayday/internal/rollout"
@@ -352,16 +353,9 @@ func (s Screen) Status() rollout.Status {
 }
 
 func (s Screen) touches(msg common.ClusterChangedMsg) bool {
-	if msg.Changes == nil {
-		return true
+	var uid types.UID
+	if s.plan != nil {
+		uid = s.plan.UID
 	}
-	for _, c := range msg.Changes {
-		if c.Kind == string(s.ref.Kind) && c.Namespace == s.ref.Namespace && c.Name == s.ref.Name {
-			return true
-		}
-		if s.plan != nil && c.OwnerUID != "" && c.OwnerUID == s.plan.UID {
-			return true
-		}
-	}
-	return false
+	return msg.Touches(s.ref, uid)
 }
