@@ -218,6 +218,20 @@ func (a *app) ref(cmd *cobra.Command, arg string, conn *kube.Connection) (rollou
 	return r, nil
 }
 
+// history connects and reads the history of KIND/NAME straight from the
+// API (a one-shot command has no cache to warm).
+func (a *app) history(ctx context.Context, cmd *cobra.Command, arg string) (*rollout.History, error) {
+	conn, err := a.connect(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := a.ref(cmd, arg, conn)
+	if err != nil {
+		return nil, err
+	}
+	return rollout.GetHistory(ctx, kube.APIReader{Client: conn.Client}, ref)
+}
+
 // parseRef validates KIND/NAME before connecting (namespace filled later).
 func parseRef(cmd *cobra.Command, arg string) error {
 	if _, err := rollout.ParseRef(arg, ""); err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/output"
 	"github.com/mayday-tui/mayday/internal/rollout"
 )
@@ -42,15 +41,7 @@ With only A, compare revision A with the workload's current template.`,
 				return err
 			}
 		}
-		conn, err := a.connect(ctx, false)
-		if err != nil {
-			return err
-		}
-		ref, err := a.ref(cmd, args[0], conn)
-		if err != nil {
-			return err
-		}
-		h, err := rollout.GetHistory(ctx, kube.APIReader{Client: conn.Client}, ref)
+		h, err := a.history(ctx, cmd, args[0])
 		if err != nil {
 			return err
 		}
@@ -72,6 +63,7 @@ With only A, compare revision A with the workload's current template.`,
 			toTemplate = to.Template
 			toSide = output.DiffSideDoc{Revision: revB, Label: fmt.Sprintf("revision %d", revB)}
 		}
+		ref := h.Workload
 		d := rollout.DiffTemplatesLabeled(from.Template, toTemplate, fromSide.Label, toSide.Label)
 		out := cmd.OutOrStdout()
 		if f.Machine() {

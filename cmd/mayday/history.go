@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/output"
 	"github.com/mayday-tui/mayday/internal/rollout"
 )
@@ -68,15 +67,7 @@ KIND is deployment (deploy), statefulset (sts) or daemonset (ds).`,
 				return err
 			}
 		}
-		conn, err := a.connect(ctx, false)
-		if err != nil {
-			return err
-		}
-		ref, err := a.ref(cmd, args[0], conn)
-		if err != nil {
-			return err
-		}
-		h, err := rollout.GetHistory(ctx, kube.APIReader{Client: conn.Client}, ref)
+		h, err := a.history(ctx, cmd, args[0])
 		if err != nil {
 			return err
 		}
