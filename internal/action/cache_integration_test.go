@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
@@ -27,15 +25,7 @@ func TestUndoFromWarmCacheIsOnePatch(t *testing.T) {
 	ns := env.Namespace(t)
 	ctx := context.Background()
 	admin := env.Clientset(t)
-	_, err := admin.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{Replicas: int32p(2), Selector: &metav1.LabelSelector{MatchLabels: labels()},
-			Template: podTemplate("registry.example/web:1.0")},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := rollout.Ref{Kind: rollout.Deployment, Namespace: ns, Name: "web"}
+	ref := createWeb(t, admin, ns, 2)
 	waitHistory(t, admin, ref, 1)
 	env.RunKubectl(t, "-n", ns, "set", "image", "deployment/web", "app=registry.example/web:2.0-bad")
 	waitHistory(t, admin, ref, 2)

@@ -323,15 +323,7 @@ func TestConcurrentWriterSurvives(t *testing.T) {
 	cs := env.Clientset(t)
 	ns := env.Namespace(t)
 	ctx := context.Background()
-	_, err := cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{Replicas: int32p(2), Selector: &metav1.LabelSelector{MatchLabels: labels()},
-			Template: podTemplate("registry.example/web:1.0")},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := rollout.Ref{Kind: rollout.Deployment, Namespace: ns, Name: "web"}
+	ref := createWeb(t, cs, ns, 2)
 	waitHistory(t, cs, ref, 1)
 	env.RunKubectl(t, "-n", ns, "set", "image", "deployment/web", "app=registry.example/web:2.0-bad")
 	waitHistory(t, cs, ref, 2)
@@ -407,18 +399,10 @@ func TestViewerHistoryButNoUndo(t *testing.T) {
 	cs := env.Clientset(t)
 	ns := env.Namespace(t)
 	ctx := context.Background()
-	_, err := cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{Replicas: int32p(1), Selector: &metav1.LabelSelector{MatchLabels: labels()},
-			Template: podTemplate("registry.example/web:1.0")},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := rollout.Ref{Kind: rollout.Deployment, Namespace: ns, Name: "web"}
+	ref := createWeb(t, cs, ns, 1)
 	viewer := env.ViewerClientset(t)
 	waitHistory(t, viewer, ref, 1)
-	err = (&action.Executor{Client: viewer}).CheckUndoAllowed(ctx, ref)
+	err := (&action.Executor{Client: viewer}).CheckUndoAllowed(ctx, ref)
 	var fe *kube.ForbiddenError
 	if !errors.As(err, &fe) {
 		t.Fatalf("viewer allowed to undo: %v", err)
@@ -430,4 +414,19 @@ func TestViewerHistoryButNoUndo(t *testing.T) {
 	if actor := kube.Actor(ctx, viewer); actor != "viewer" {
 		t.Errorf("actor = %q, want viewer", actor)
 	}
+}
+
+// createWeb creates Deployment web (image registry.example/web:1.0) and
+// returns its reference.
+func createWeb(t *testing.T, cs kubernetes.Interface, ns string, replicas int32) rollout.Ref {
+	t.Helper()
+	_, err := cs.AppsV1().Deployments(ns).Create(context.Background(), &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{Replicas: int32p(replicas), Selector: &metav1.LabelSelector{MatchLabels: labels()},
+			Template: podTemplate("registry.example/web:1.0")},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rollout.Ref{Kind: rollout.Deployment, Namespace: ns, Name: "web"}
 }
