@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/mayday-tui/mayday/internal/kube"
@@ -66,7 +67,7 @@ Exit codes: 0 complete (or, without --watch, still progressing),
 		if err != nil {
 			return err
 		}
-		s := statusOf(obj)
+		s := a.judge(ctx, conn, obj)
 		out := cmd.OutOrStdout()
 		opts := a.outputOptions()
 		if !watch {
@@ -125,7 +126,7 @@ func (a *app) watchStatus(ctx context.Context, cmd *cobra.Command, conn *kube.Co
 		// Probe a quiet watch as often as a request may take: a frozen
 		// server is then reported within about twice the request timeout.
 		err = kube.WatchWorkload(wctx, conn.Client, conn.WatchClient, string(ref.Kind), ref.Namespace, ref.Name, conn.Timeout,
-			func(obj runtime.Object) (bool, error) { return show(statusOf(obj)) })
+			func(obj runtime.Object) (bool, error) { return show(a.judge(wctx, conn, obj)) })
 	}
 	final := last
 	switch {
@@ -161,6 +162,29 @@ func getWorkload(ctx context.Context, conn *kube.Connection, ref rollout.Ref) (r
 		return nil, fmt.Errorf("reading %s in namespace %q: %w", ref, ref.Namespace, err)
 	}
 	return obj, nil
+}
+
+// judge is statusOf, except that a progress deadline left over from the
+// rollout before a rollback is not taken as this rollout's failure: the
+// timed-out ReplicaSet is read and, if its template is not the
+// deployment's, the rollout is still in progress (kubectl reports it as
+// failed until the controller makes progress).
+func (a *app) judge(ctx context.Context, conn *kube.Connection, obj runtime.Object) rollout.Status {
+	s := statusOf(obj)
+	d, ok := obj.(*appsv1.Deployment)
+	if !ok || s.Phase != rollout.PhaseFailed {
+		return s
+	}
+	name := rollout.TimedOutReplicaSet(d)
+	if name == "" {
+		return s
+	}
+	rs, err := conn.Client.AppsV1().ReplicaSets(d.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil || rollout.EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
+		return s
+	}
+	// Any name but the timed-out one marks that timeout stale.
+	return rollout.DeploymentStatusFor(d, "(current revision)")
 }
 
 func statusOf(obj runtime.Object) rollout.Status {

@@ -180,7 +180,7 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 		if !f.Machine() {
 			fmt.Fprintln(out)
 		}
-		return a.watchStatus(ctx, cmd, conn, ref, f, fl.timeout, statusOf(obj))
+		return a.watchStatus(ctx, cmd, conn, ref, f, fl.timeout, a.judge(ctx, conn, obj))
 	}
 	return nil
 }

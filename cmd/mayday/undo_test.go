@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,7 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/mayday-tui/mayday/internal/demo"
+	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/output"
 	"github.com/mayday-tui/mayday/internal/rollout"
 )
@@ -426,5 +428,48 @@ func TestUndoWatchFlagsMisused(t *testing.T) {
 	r.wantOneLineError(t, "--watch follows a rollback")
 	if patches(c) != 0 {
 		t.Error("a misused flag still sent a patch")
+	}
+}
+
+// A progress deadline left over from the bad rollout is not the
+// rollback's failure: status reads the timed-out ReplicaSet and, since it
+// is not the deployment's template any more, reports progress.
+func TestStatusIgnoresATimeoutFromBeforeTheRollback(t *testing.T) {
+	c := newCLI(t, newDemo(t, false, demo.Options{}))
+	ctx := context.Background()
+	h, err := rollout.GetHistory(ctx, kube.APIReader{Client: c.cluster.Client()}, rollout.Ref{Kind: rollout.Deployment, Namespace: demo.Namespace, Name: "checkout"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := h.Find(h.Current)
+	good, _ := h.Find(h.Current - 1)
+	timeOut := func(d *appsv1.Deployment) {
+		d.Status.ObservedGeneration = d.Generation
+		d.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: "False",
+			Reason: "ProgressDeadlineExceeded", Message: `ReplicaSet "` + bad.Source.Name + `" has timed out progressing.`}}
+	}
+	gvr := appsv1.SchemeGroupVersion.WithResource("deployments")
+	d := c.deployment("checkout")
+	timeOut(d)
+	if err := c.fake().Tracker().Update(gvr, d, demo.Namespace); err != nil {
+		t.Fatal(err)
+	}
+	r := c.demoRun("status", "deployment/checkout")
+	r.wantCode(t, 1)
+	r.wantOneLineError(t, "exceeded its progress deadline")
+
+	// The rollback is written and observed; the condition still names the
+	// bad ReplicaSet until the controller makes progress.
+	d = c.deployment("checkout")
+	d.Spec.Template = *good.Template.DeepCopy()
+	delete(d.Spec.Template.Labels, rollout.PodTemplateHashKey)
+	timeOut(d)
+	if err := c.fake().Tracker().Update(gvr, d, demo.Namespace); err != nil {
+		t.Fatal(err)
+	}
+	r = c.demoRun("status", "deployment/checkout")
+	r.wantCode(t, 0)
+	if strings.Contains(r.stdout, "exceeded") {
+		t.Errorf("a stale timeout shown as this rollout's failure:\n%s", r.stdout)
 	}
 }

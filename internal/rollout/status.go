@@ -139,10 +139,31 @@ func staleTimeout(message, newReplicaSet string) bool {
 	if newReplicaSet == "" {
 		return false
 	}
+	name := replicaSetNamed(message)
+	return name != "" && name != newReplicaSet
+}
+
+func replicaSetNamed(message string) string {
 	_, rest, ok := strings.Cut(message, `ReplicaSet "`)
 	if !ok {
-		return false
+		return ""
 	}
 	name, _, ok := strings.Cut(rest, `"`)
-	return ok && name != newReplicaSet
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// TimedOutReplicaSet names the ReplicaSet of a ProgressDeadlineExceeded
+// condition ("" when the rollout has not timed out). A caller that finds
+// this ReplicaSet's template differs from the deployment's knows the
+// timeout is left over from before a rollback (see DeploymentStatusFor).
+func TimedOutReplicaSet(d *appsv1.Deployment) string {
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+			return replicaSetNamed(c.Message)
+		}
+	}
+	return ""
 }

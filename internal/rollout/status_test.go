@@ -42,4 +42,10 @@ func TestDeploymentStatus(t *testing.T) {
 			t.Errorf("%s: phase %s (%s), want %s", tc.name, got.Phase, got.Message, tc.want)
 		}
 	}
+	if got := TimedOutReplicaSet(timedOut(base(), "web-bad")); got != "web-bad" {
+		t.Errorf("TimedOutReplicaSet = %q", got)
+	}
+	if got := TimedOutReplicaSet(base()); got != "" {
+		t.Errorf("TimedOutReplicaSet of a healthy deployment = %q", got)
+	}
 }
