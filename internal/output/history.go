@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -144,7 +143,7 @@ func PrintHistory(w io.Writer, h *rollout.History, o Options) error {
 	wide := &table{header: []string{" ", "REVISION", "AGE", "CREATED (UTC)", "READY", "IMAGES", "CHANGE-CAUSE"}}
 	for i := range h.Revisions {
 		r := &h.Revisions[i]
-		wide.add(marker(r), revisionLabel(r), age(r.Created, now), r.Created.UTC().Format("2006-01-02 15:04"),
+		wide.add(marker(r), r.Label(), age(r.Created, now), r.Created.UTC().Format("2006-01-02 15:04"),
 			fmt.Sprintf("%d/%d", r.Ready, r.Desired), names.images(r.Images), orNone(textsafe.String(r.ChangeCause)))
 	}
 	total := 0
@@ -177,7 +176,7 @@ func narrowHistory(w io.Writer, h *rollout.History, names imageNamer, now time.T
 	t := &table{header: []string{" ", "REVISION", "AGE", "CREATED (UTC)", "READY", "IMAGES"}}
 	for i := range h.Revisions {
 		r := &h.Revisions[i]
-		t.add(marker(r), revisionLabel(r), age(r.Created, now), r.Created.UTC().Format("2006-01-02 15:04"),
+		t.add(marker(r), r.Label(), age(r.Created, now), r.Created.UTC().Format("2006-01-02 15:04"),
 			fmt.Sprintf("%d/%d", r.Ready, r.Desired), names.images(r.Images))
 	}
 	widths := t.widths()
@@ -238,19 +237,6 @@ func marker(r *rollout.Revision) string {
 		return "*"
 	}
 	return " "
-}
-
-// revisionLabel is "4" or "4 (was 2)" for a renumbered revision.
-func revisionLabel(r *rollout.Revision) string {
-	s := strconv.FormatInt(r.Number, 10)
-	if len(r.FormerNumbers) > 0 {
-		former := make([]string, len(r.FormerNumbers))
-		for i, n := range r.FormerNumbers {
-			former[i] = strconv.FormatInt(n, 10)
-		}
-		s += " (was " + strings.Join(former, ",") + ")"
-	}
-	return s
 }
 
 // age is kubectl's short age ("4m10s", "2d23h", "14d").
@@ -380,7 +366,7 @@ func (n imageNamer) legend() []string {
 // PrintRevision prints one revision and its pod template as YAML.
 func PrintRevision(w io.Writer, h *rollout.History, r *rollout.Revision, o Options) error {
 	st := o.Styles()
-	title := fmt.Sprintf("%s in namespace %s, revision %s", textsafe.String(h.Workload.String()), textsafe.String(h.Workload.Namespace), revisionLabel(r))
+	title := fmt.Sprintf("%s in namespace %s, revision %s", textsafe.String(h.Workload.String()), textsafe.String(h.Workload.Namespace), r.Label())
 	if r.Current {
 		title += " (current)"
 	}

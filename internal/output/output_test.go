@@ -103,7 +103,7 @@ func TestImageNames(t *testing.T) {
 }
 
 func TestRevisionLabelAndAge(t *testing.T) {
-	if got := revisionLabel(&rollout.Revision{Number: 7, FormerNumbers: []int64{2, 4}}); got != "7 (was 2,4)" {
+	if got := (&rollout.Revision{Number: 7, FormerNumbers: []int64{2, 4}}).Label(); got != "7 (was 2,4)" {
 		t.Errorf("label %q", got)
 	}
 	now := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)

@@ -67,6 +67,20 @@ type Revision struct {
 	Annotations map[string]string `json:"-"`
 }
 
+// Label is the number with the numbers the revision had before the
+// controller renumbered it: "7 (was 5)", "6 (was 2,4)".
+func (r *Revision) Label() string {
+	s := strconv.FormatInt(r.Number, 10)
+	if len(r.FormerNumbers) > 0 {
+		former := make([]string, len(r.FormerNumbers))
+		for i, n := range r.FormerNumbers {
+			former[i] = strconv.FormatInt(n, 10)
+		}
+		s += " (was " + strings.Join(former, ",") + ")"
+	}
+	return s
+}
+
 // History is a workload's revisions, oldest first, with the workload's
 // current state.
 type History struct {

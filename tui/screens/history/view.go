@@ -2,7 +2,6 @@ package history
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/mayday-tui/mayday/internal/rollout"
@@ -107,20 +106,6 @@ func (s Screen) statusLine() string {
 	return line
 }
 
-// RevisionLabel is the number with the numbers the revision had before
-// the controller renumbered it: "7 (was 5)".
-func RevisionLabel(r *rollout.Revision) string {
-	num := strconv.FormatInt(r.Number, 10)
-	if len(r.FormerNumbers) > 0 {
-		f := make([]string, len(r.FormerNumbers))
-		for i, n := range r.FormerNumbers {
-			f[i] = strconv.FormatInt(n, 10)
-		}
-		num += " (was " + strings.Join(f, ",") + ")"
-	}
-	return num
-}
-
 // ShortImages names each (non-init) container's image without its
 // registry path, which is the same on every row; the details show it.
 func ShortImages(r *rollout.Revision) string {
@@ -148,7 +133,7 @@ func (s Screen) table(tableH int) []string {
 	}
 	revW, imgW := len("REV"), len("IMAGES")
 	for i := range h.Revisions {
-		revW = max(revW, len(RevisionLabel(&h.Revisions[i])))
+		revW = max(revW, len(h.Revisions[i].Label()))
 		imgW = max(imgW, common.Width(ShortImages(&h.Revisions[i])))
 	}
 	fixed := 2 + revW + 1 + len(currentMark) + 1 + 7 + 1 + 6 + 1
@@ -170,7 +155,7 @@ func (s Screen) table(tableH int) []string {
 		if i == s.cursor {
 			cursor = "▸ "
 		}
-		line := row(cursor, RevisionLabel(r), cur, common.Age(s.c.Now(), r.Created),
+		line := row(cursor, r.Label(), cur, common.Age(s.c.Now(), r.Created),
 			fmt.Sprintf("%d/%d", r.Ready, r.Desired), ShortImages(r), textsafe.String(r.ChangeCause))
 		if i == s.cursor {
 			line = st.Selected.Render(common.PadRight(line, s.width))
@@ -192,7 +177,7 @@ func (s Screen) details() []string {
 		return nil
 	}
 	st := s.c.Styles
-	head := fmt.Sprintf("Revision %s", RevisionLabel(r))
+	head := fmt.Sprintf("Revision %s", r.Label())
 	if !r.Created.IsZero() {
 		head += " · created " + r.Created.UTC().Format("2006-01-02 15:04 UTC") + " (" + common.Age(s.c.Now(), r.Created) + " ago)"
 	}
