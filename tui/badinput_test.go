@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/mayday-tui/mayday/internal/demo"
 	"github.com/mayday-tui/mayday/tui/app"
@@ -26,33 +22,9 @@ import (
 // the status bar says so (the cache probes the server at once, the tick
 // reads the state), then keeps running until q.
 func TestUnreachableAtStartSaysDisconnected(t *testing.T) {
-	in, inW := io.Pipe()
-	var out syncBuffer
-	done := make(chan error, 1)
-	client := kubernetes.NewForConfigOrDie(&rest.Config{Host: "http://127.0.0.1:1"})
-	go func() {
-		done <- Run(context.Background(), Deps{Client: client, Context: "gone", Namespace: "shop",
-			Input: in, Output: &out, Env: []string{"TERM=xterm"}, Width: 100, Height: 24})
-	}()
-	deadline := time.After(30 * time.Second)
-	for !strings.Contains(out.String(), "disconnected (retrying)") {
-		select {
-		case <-deadline:
-			t.Fatalf("no disconnected state; output so far: %q", out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	if _, err := inW.Write([]byte("q")); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("q did not quit")
-	}
+	u := runUnreachable(t, "xterm", 100)
+	u.waitFor("disconnected state", func(out string) bool { return strings.Contains(out, "disconnected (retrying)") })
+	u.quit()
 }
 
 // demoLoop is the console over the demo cluster's cache, built by

@@ -80,39 +80,67 @@ func TestRunWithoutClient(t *testing.T) {
 	}
 }
 
-// The whole program: Run draws its first frame while the cluster has not
-// answered (this client's server refuses every connection), and quits on q.
-func TestRunDrawsBeforeTheClusterAnswersAndQuits(t *testing.T) {
+// unreachable runs the whole program against a server that refuses every
+// connection, with the given terminal; quit sends q and waits for Run.
+type unreachable struct {
+	t    *testing.T
+	out  syncBuffer
+	in   *io.PipeWriter
+	done chan error
+}
+
+func runUnreachable(t *testing.T, term string, width int) *unreachable {
+	t.Helper()
 	in, inW := io.Pipe()
-	var out syncBuffer
-	done := make(chan error, 1)
+	u := &unreachable{t: t, in: inW, done: make(chan error, 1)}
 	client := kubernetes.NewForConfigOrDie(&rest.Config{Host: "http://127.0.0.1:1"})
 	go func() {
-		done <- Run(context.Background(), Deps{Client: client, Context: "unreachable", Namespace: "shop",
-			Input: in, Output: &out, Env: []string{"TERM=xterm-256color"}, Width: 80, Height: 24})
+		u.done <- Run(context.Background(), Deps{Client: client, Context: "unreachable", Namespace: "shop",
+			Input: in, Output: &u.out, Env: []string{"TERM=" + term}, Width: width, Height: 24})
 	}()
-	deadline := time.After(10 * time.Second)
-	// The status bar says "connecting" until the connection probe has
-	// answered, then "disconnected (retrying)": either is honest.
-	for !strings.Contains(out.String(), "Loading") ||
-		!(strings.Contains(out.String(), "connecting") || strings.Contains(out.String(), "disconnected (retrying)")) {
+	return u
+}
+
+// waitFor polls the output until ok holds; the deadline only bounds a
+// broken run.
+func (u *unreachable) waitFor(what string, ok func(string) bool) {
+	u.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for !ok(u.out.String()) {
 		select {
 		case <-deadline:
-			t.Fatalf("no first frame; output so far: %q", out.String())
+			u.t.Fatalf("no %s; output so far: %q", what, u.out.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if _, err := inW.Write([]byte("q")); err != nil {
-		t.Fatal(err)
+}
+
+func (u *unreachable) quit() {
+	u.t.Helper()
+	if _, err := u.in.Write([]byte("q")); err != nil {
+		u.t.Fatal(err)
 	}
 	select {
-	case err := <-done:
+	case err := <-u.done:
 		if err != nil {
-			t.Fatal(err)
+			u.t.Fatal(err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("q did not quit")
+	case <-time.After(30 * time.Second):
+		u.t.Fatal("q did not quit")
 	}
+}
+
+// The whole program: Run draws its first frame while the cluster has not
+// answered (this client's server refuses every connection), and quits on q.
+func TestRunDrawsBeforeTheClusterAnswersAndQuits(t *testing.T) {
+	u := runUnreachable(t, "xterm-256color", 80)
+	// The status bar says "connecting" until the connection probe has
+	// answered, then "disconnected (retrying)": either is honest.
+	u.waitFor("first frame", func(out string) bool {
+		return strings.Contains(out, "Loading") &&
+			(strings.Contains(out, "connecting") || strings.Contains(out, "disconnected (retrying)"))
+	})
+	u.quit()
 }
 
 type syncBuffer struct {
