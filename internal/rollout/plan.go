@@ -22,6 +22,11 @@ const (
 	RolledBackFromAnnotation = "mayday.dev/rolled-back-from"
 	ActorAnnotation          = "mayday.dev/actor"
 	IncidentAnnotation       = "mayday.dev/incident"
+	// RolledBackAtAnnotation records when the rollback was made. The
+	// deployment controller copies it onto the reused ReplicaSet, which
+	// keeps its old creation time, so it dates the revision's new live
+	// window (see LiveWindows).
+	RolledBackAtAnnotation = "mayday.dev/rolled-back-at"
 )
 
 // Annotations the deployment keeps from itself instead of taking them from
@@ -267,6 +272,9 @@ func attributionAnnotations(p *Plan) map[string]string {
 		ChangeCauseAnnotation:    p.ChangeCause(),
 		RolledBackFromAnnotation: strconv.FormatInt(p.FromRevision, 10),
 		ActorAnnotation:          p.Attribution.Actor,
+	}
+	if !p.PlannedAt.IsZero() {
+		out[RolledBackAtAnnotation] = p.PlannedAt.UTC().Format(time.RFC3339)
 	}
 	if p.Attribution.Incident != "" {
 		out[IncidentAnnotation] = p.Attribution.Incident

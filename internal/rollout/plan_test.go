@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -19,10 +20,13 @@ import (
 
 var web = Ref{Kind: Deployment, Namespace: "prod", Name: "web"}
 
+var planTime = time.Date(2026, 11, 25, 14, 20, 0, 0, time.UTC)
+
 func plan(t *testing.T, to int64, objs ...runtime.Object) (*Plan, error) {
 	t.Helper()
 	return PlanUndo(context.Background(), reader(objs...), web, UndoOptions{
 		ToRevision: to, Attribution: Attribution{Actor: "alice", Reason: "INC-42 bad client", Incident: "INC-42"},
+		Now: planTime,
 	})
 }
 
@@ -112,6 +116,7 @@ func TestPlanUndoDeploymentPatchAndAnnotations(t *testing.T) {
 		RolledBackFromAnnotation:           "3",
 		ActorAnnotation:                    "alice",
 		IncidentAnnotation:                 "INC-42",
+		RolledBackAtAnnotation:             "2026-11-25T14:20:00Z",
 	}
 	if len(p.Annotations) != len(want) {
 		t.Errorf("annotations = %v", p.Annotations)
