@@ -200,6 +200,14 @@ func evaluatePanel(p Panel, th Threshold, now time.Time) (SignalResult, string) 
 			return r, summary
 		}
 	}
+	// Above a level, but not for long enough yet: say so, like a pending
+	// alert, rather than call the value unremarkable.
+	for _, level := range []float64{th.Critical, th.Degraded} {
+		if level > 0 && last.V > level {
+			r.Reason = "above " + FormatValue(p.Signal, level) + ", not yet for " + ShortDuration(th.For)
+			return r, value + " (" + r.Reason + ")"
+		}
+	}
 	return r, value
 }
 
