@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,15 +150,25 @@ func (p *Prometheus) explain(ctx context.Context, started time.Time, err error) 
 		if d, ok := ctx.Deadline(); ok {
 			limit = d.Sub(started)
 		}
-		return fmt.Errorf("prometheus at %s did not answer within %s: %w", p.url, roundLimit(limit), context.DeadlineExceeded)
+		return wrapped{fmt.Sprintf("prometheus at %s did not answer within %s", p.url, roundLimit(limit)), err}
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("query to prometheus at %s canceled: %w", p.url, context.Canceled)
+		return wrapped{fmt.Sprintf("query to prometheus at %s canceled", p.url), err}
+	case errors.As(err, &apiErr) && apiErr.Type == v1.ErrBadResponse:
+		return fmt.Errorf("prometheus at %s answered something other than the Prometheus API: %w", p.url, apiErr)
 	case errors.As(err, &apiErr):
 		return apiErr // Prometheus' own words: "bad_data: 1:5: parse error: ..."
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("prometheus at %s unreachable: connection refused: %w", p.url, syscall.ECONNREFUSED)
+		return wrapped{fmt.Sprintf("prometheus at %s unreachable: connection refused", p.url), err}
 	case errors.As(err, &dnsErr):
-		return fmt.Errorf("prometheus at %s unreachable: no such host %s: %w", p.url, dnsErr.Name, err)
+		return wrapped{fmt.Sprintf("prometheus at %s unreachable: cannot resolve %s", p.url, dnsErr.Name), err}
+	}
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &certErr):
+		return fmt.Errorf("prometheus at %s: TLS: %w", p.url, certErr)
+	case errors.As(err, &recordErr):
+		return fmt.Errorf("prometheus at %s: TLS: the server does not speak TLS (is the URL http://?): %w", p.url, err)
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -165,6 +176,16 @@ func (p *Prometheus) explain(ctx context.Context, started time.Time, err error) 
 	}
 	return fmt.Errorf("prometheus at %s: %w", p.url, err)
 }
+
+// wrapped says what happened in its own words and keeps the cause for
+// errors.Is.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w wrapped) Error() string { return w.msg }
+func (w wrapped) Unwrap() error { return w.err }
 
 // roundLimit writes a timeout as configured (5s, not 4.999s).
 func roundLimit(d time.Duration) time.Duration {
