@@ -1,7 +1,9 @@
 // Package testbed gives integration tests a real Kubernetes control plane on
 // 127.0.0.1 (etcd, kube-apiserver, kube-controller-manager, kube-scheduler
-// and kwok, whose fake nodes make pods Running/Ready), started by the scripts
-// in scripts/testbed and shared by every test binary of a run.
+// and kwok, whose fake nodes make pods Running/Ready) and a real Prometheus
+// scraping every second the demo shops (cmd/shopd) that tests start, all
+// started by the scripts in scripts/testbed and shared by every test binary
+// of a run.
 //
 // It is test-support code: only _test.go files import it.
 //
@@ -41,7 +43,7 @@ const (
 
 // components are the servers start.sh records a PID for (run/<name>.pid).
 func components() []string {
-	return []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}
+	return []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "prometheus"}
 }
 
 // exitNotBuilt is start.sh's exit code when the binaries are not built.
@@ -64,6 +66,24 @@ type Env struct {
 	BinDir string
 	// Scripts is the folder of start.sh, stop.sh and ctl.sh.
 	Scripts string
+
+	// PrometheusURL is the test bed's Prometheus (http://127.0.0.1:9090 by
+	// default). It scrapes and evaluates rules every second, keeps 30 days
+	// and reloads on POST /-/reload.
+	PrometheusURL string
+	// PrometheusTargets is the folder of the file_sd files (*.json) of the
+	// scrape job "shop"; StartShop writes one per shop.
+	PrometheusTargets string
+	// PrometheusRules is the folder of the rule files (*.yml) Prometheus
+	// loads; it holds the shipped ShopHighErrorRatio alert.
+	PrometheusRules string
+	// PrometheusConfig is the generated prometheus.yml, for private
+	// instances (StartPrivatePrometheus) that scrape the same targets.
+	PrometheusConfig string
+	// PrometheusBin is the prometheus binary.
+	PrometheusBin string
+	// Shopd is the demo shop's binary, built from this checkout.
+	Shopd string
 }
 
 // Required reports whether this run must have the test bed (CI=true or
@@ -195,12 +215,24 @@ func load(dir, scripts string) (*Env, error) {
 		Kubectl:          vars["MAYDAY_TESTBED_KUBECTL"],
 		BinDir:           vars["MAYDAY_TESTBED_BIN"],
 		Scripts:          vars["MAYDAY_TESTBED_SCRIPTS"],
+
+		PrometheusURL:     vars["MAYDAY_TESTBED_PROMETHEUS_URL"],
+		PrometheusTargets: vars["MAYDAY_TESTBED_PROMETHEUS_TARGETS"],
+		PrometheusRules:   vars["MAYDAY_TESTBED_PROMETHEUS_RULES"],
+		PrometheusConfig:  vars["MAYDAY_TESTBED_PROMETHEUS_CONFIG"],
+		PrometheusBin:     vars["MAYDAY_TESTBED_PROMETHEUS"],
+		Shopd:             vars["MAYDAY_TESTBED_SHOPD"],
 	}
 	if scripts != "" {
 		env.Scripts = scripts
 	}
-	if env.Kubeconfig == "" || env.ViewerKubeconfig == "" || env.Kubectl == "" {
-		return env, fmt.Errorf("%s/env is incomplete", dir)
+	// A test bed started before Prometheus was part of it lacks the
+	// Prometheus lines; start.sh adds Prometheus and rewrites the file.
+	for _, v := range []string{env.Kubeconfig, env.ViewerKubeconfig, env.Kubectl,
+		env.PrometheusURL, env.PrometheusTargets, env.PrometheusRules, env.PrometheusConfig, env.PrometheusBin, env.Shopd} {
+		if v == "" {
+			return env, fmt.Errorf("%s/env is incomplete", dir)
+		}
 	}
 	return env, nil
 }
@@ -229,8 +261,9 @@ func parseEnv(s string) map[string]string {
 }
 
 // check is the cheap health check run on every Require: every recorded
-// server alive, and the apiserver's /readyz. A dead kwok or controller
-// manager would not show in /readyz, but tests would hang waiting for pods.
+// server alive, the apiserver's /readyz and Prometheus' /-/ready. A dead
+// kwok or controller manager would not show in /readyz, but tests would
+// hang waiting for pods.
 func (e *Env) check() error {
 	for _, c := range components() {
 		if err := processAlive(filepath.Join(e.Dir, "run", c+".pid"), c); err != nil {
@@ -245,6 +278,12 @@ func (e *Env) check() error {
 	}
 	if _, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx); err != nil {
 		return fmt.Errorf("kube-apiserver /readyz: %w", err)
+	}
+	if err := prometheusReady(ctx, e.PrometheusURL); err != nil {
+		return err
+	}
+	if _, err := os.Stat(e.Shopd); err != nil {
+		return fmt.Errorf("the demo shop is not built: %w", err)
 	}
 	return nil
 }

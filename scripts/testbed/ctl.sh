@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Controls a running test bed, mostly for tests that need the API server to go
-# away in the middle of a command.
+# Controls a running test bed, mostly for tests that need the API server or
+# Prometheus to go away in the middle of a command.
 #
-#   ctl.sh status             each component's PID and the apiserver's /readyz
+#   ctl.sh status             each component's PID, the apiserver's /readyz, Prometheus' /-/ready
 #   ctl.sh healthy            exit 0 when every component runs and the nodes are Ready
 #   ctl.sh env                print the environment (as start.sh does)
 #   ctl.sh stop-apiserver     SIGTERM (it stops listening at once), SIGKILL after 2 s
@@ -10,6 +10,10 @@
 #   ctl.sh pause-apiserver    SIGSTOP: connections open but nothing answers
 #   ctl.sh resume-apiserver   SIGCONT, wait for /readyz
 #   ctl.sh start-apiserver    start it again (or resume it), wait for /readyz
+#   ctl.sh stop-prometheus    SIGTERM, SIGKILL after 5 s
+#   ctl.sh start-prometheus   start it again (or resume it), wait for /-/ready
+#   ctl.sh reload-prometheus  reread the config, the rule files and the targets
+#   ctl.sh build-shop         rebuild the demo shop (cmd/shopd) from this checkout
 set -euo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
@@ -28,6 +32,9 @@ case "${1:-}" in
     done
     if api_get /readyz >/dev/null 2>&1; then r=ok; else r="not ready"; fi
     printf '%-24s %s\n' "apiserver /readyz" "$r"
+    if prom_get /-/ready >/dev/null 2>&1; then r=ok; else r="not ready"; fi
+    printf '%-24s %s (%s)\n' "prometheus /-/ready" "$r" "$PROMETHEUS_URL"
+    printf '%-24s %s\n' "shop scrape targets" "$(find "$PROM_TARGETS" -name '*.json' 2>/dev/null | wc -l)"
     healthy ;;
   healthy)
     [ -f "$TESTBED_DIR/env" ] && healthy ;;
@@ -50,7 +57,25 @@ case "${1:-}" in
     start_apiserver
     wait_apiserver_ready 90
     log "kube-apiserver ready" ;;
+  stop-prometheus)
+    need_testbed
+    take_lock
+    stop_proc prometheus TERM 5 ;;
+  start-prometheus)
+    need_testbed
+    take_lock
+    start_prometheus
+    wait_prometheus_ready 60
+    log "prometheus ready" ;;
+  reload-prometheus)
+    need_testbed
+    curl -sf --max-time 10 -X POST "$PROMETHEUS_URL/-/reload" >/dev/null ||
+      die "prometheus at $PROMETHEUS_URL refused to reload; see $LOGS/prometheus.log" ;;
+  build-shop)
+    need_testbed
+    take_lock
+    build_shopd ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,17p' "$0" >&2
     exit 2 ;;
 esac

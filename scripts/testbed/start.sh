@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Starts the test bed on 127.0.0.1: etcd, kube-apiserver (RBAC, real
 # certificates), kube-controller-manager, kube-scheduler and kwok with fake
-# nodes whose pods become Running/Ready. Prints the environment to use it on
-# stdout (eval "$(scripts/testbed/start.sh)"); everything else goes to stderr.
+# nodes whose pods become Running/Ready, and Prometheus (scraping every second
+# the demo shops that tests start, see internal/testbed), and builds the demo
+# shop (cmd/shopd). Prints the environment to use it on stdout
+# (eval "$(scripts/testbed/start.sh)"); everything else goes to stderr.
 #
 # Idempotent: components that are already running are left alone, dead ones
 # are started again, and a healthy test bed only prints its environment.
@@ -17,7 +19,7 @@ build=false
 for arg in "$@"; do
   case "$arg" in
     --build) build=true ;;
-    -h|--help) sed -n '2,13p' "$0" >&2; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" >&2; exit 0 ;;
     *) echo "usage: start.sh [--build]" >&2; exit 2 ;;
   esac
 done
@@ -26,13 +28,13 @@ started_at=$(date +%s.%N)
 take_lock
 
 if $build; then
-  bash "$here/build.sh" kubernetes
+  bash "$here/build.sh" all
 fi
 if ! have_binaries; then
   log "the test bed binaries are not built in $TESTBED_BIN; run scripts/testbed/build.sh (≈ 28 min on 2 cores the first time, cached afterwards)"
   exit 3
 fi
-for tool in openssl setsid; do
+for tool in openssl setsid curl; do
   command -v "$tool" >/dev/null || die "$tool is required to start the test bed"
 done
 case "$TESTBED_DIR" in
@@ -61,7 +63,10 @@ KCM_PORT=$KCM_PORT
 SCHEDULER_PORT=$SCHEDULER_PORT
 KWOK_PORT=$KWOK_PORT
 NODES=$NODES
+PROMETHEUS_PORT=$PROMETHEUS_PORT
 EOF
+elif ! grep -q '^PROMETHEUS_PORT=' "$TESTBED_DIR/ports.sh"; then
+  echo "PROMETHEUS_PORT=$PROMETHEUS_PORT" >>"$TESTBED_DIR/ports.sh"
 fi
 
 # ---- PKI: a throwaway CA and everything signed by it (EC keys: instant) ----
@@ -141,6 +146,13 @@ kubeconfig "$TESTBED_DIR/kwok.kubeconfig" kwok kwok-client mayday-testbed
 
 # ---- servers ----
 start_etcd
+write_prometheus_config
+if proc_alive prometheus; then
+  curl -sf --max-time 10 -X POST "$PROMETHEUS_URL/-/reload" >/dev/null || true
+fi
+start_prometheus
+# Built while etcd and Prometheus come up; fast with a warm Go build cache.
+build_shopd
 wait_etcd
 start_apiserver
 wait_apiserver_ready 90
@@ -221,6 +233,7 @@ EOF
 objects | "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" apply -f - >/dev/null
 
 nodes_ready 60 || die "the fake nodes did not become Ready; see $LOGS/kwok.log"
+wait_prometheus_ready 60 || die "prometheus did not become ready; see $LOGS/prometheus.log"
 all_alive || die "a component exited during start; see the logs in $LOGS"
 
 {
@@ -231,6 +244,12 @@ all_alive || die "a component exited during start; see the logs in $LOGS"
   echo "export MAYDAY_TESTBED_KUBECTL='$KUBECTL'"
   echo "export MAYDAY_TESTBED_BIN='$TESTBED_BIN'"
   echo "export MAYDAY_TESTBED_SCRIPTS='$here'"
+  echo "export MAYDAY_TESTBED_PROMETHEUS_URL='$PROMETHEUS_URL'"
+  echo "export MAYDAY_TESTBED_PROMETHEUS_TARGETS='$PROM_TARGETS'"
+  echo "export MAYDAY_TESTBED_PROMETHEUS_RULES='$PROM_RULES'"
+  echo "export MAYDAY_TESTBED_PROMETHEUS_CONFIG='$PROM_CONFIG'"
+  echo "export MAYDAY_TESTBED_PROMETHEUS='$PROMETHEUS_BIN'"
+  echo "export MAYDAY_TESTBED_SHOPD='$SHOPD'"
 } >"$TESTBED_DIR/env"
 log "ready in $(awk -v a="$started_at" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s; logs in $LOGS; stop with scripts/testbed/stop.sh"
 print_env

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops the test bed started by start.sh: each server by its recorded PID
-# (SIGTERM, SIGKILL after 15 s), then deletes the state dir.
+# (SIGTERM, SIGKILL after a few seconds), then deletes the state dir.
 #
 #   --keep   keep the state dir (logs, etcd data, certificates) for a look
 set -euo pipefail
@@ -20,8 +20,9 @@ if [ ! -f "$TESTBED_MARKER" ]; then
   exit 0
 fi
 
-# Clients of the apiserver first, in parallel; etcd last so the apiserver
-# shuts down cleanly instead of logging storage errors.
+# Clients of the apiserver first, in parallel with Prometheus; etcd last so
+# the apiserver shuts down cleanly instead of logging storage errors.
+stop_proc prometheus TERM 5 &
 for c in kwok kube-scheduler kube-controller-manager kube-apiserver; do
   stop_proc "$c" TERM 2 &
 done
