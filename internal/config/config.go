@@ -32,6 +32,8 @@ type Config struct {
 	Keys []KeyBinding
 	// Refresh tunes how often the console redraws.
 	Refresh Refresh
+	// Health is thresholds and per-workload metric settings.
+	Health Health
 }
 
 // Context is the settings for kube contexts matching Name (an exact name or
@@ -43,11 +45,6 @@ type Context struct {
 	Production *bool
 	Prometheus Prometheus
 	Line       int
-}
-
-// Prometheus is where a context's metrics live (used by the health screens).
-type Prometheus struct {
-	URL string
 }
 
 // KeyBinding binds an action ("finder.open", "global.quit") to keys. An
@@ -118,7 +115,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err != nil {
 		return c, err
 	}
-	root.Known("theme", "contexts", "keys", "refresh")
+	root.Known("theme", "contexts", "keys", "refresh", "health")
 	if t, ok := root.String("theme"); ok {
 		if err := checkThemeName(t); err != nil {
 			root.Errorf("theme", "%v", err)
@@ -127,7 +124,10 @@ func Parse(file string, data []byte) (*Config, error) {
 		}
 	}
 	if m, ok := root.Map("contexts"); ok {
-		c.Contexts = readContexts(m)
+		c.Contexts = readContexts(doc, m)
+	}
+	if m, ok := root.Map("health"); ok {
+		c.Health = readHealth(m)
 	}
 	if m, ok := root.Map("keys"); ok {
 		c.Keys = readKeys(m)
@@ -153,7 +153,7 @@ func checkThemeName(t string) error {
 	return nil
 }
 
-func readContexts(m yamlfields.Mapping) []Context {
+func readContexts(doc *yamlfields.Doc, m yamlfields.Mapping) []Context {
 	var out []Context
 	for _, e := range m.Entries() {
 		if _, err := path.Match(e.Key, ""); err != nil {
@@ -165,7 +165,7 @@ func readContexts(m yamlfields.Mapping) []Context {
 			continue
 		}
 		cm.Known("theme", "readOnly", "production", "prometheus")
-		ctx := Context{Name: e.Key, Line: e.KeyN.Line}
+		ctx := Context{Name: e.Key, Line: e.KeyN.Line, Prometheus: DefaultPrometheus()}
 		if t, ok := cm.String("theme"); ok {
 			if err := checkThemeName(t); err != nil {
 				cm.Errorf("theme", "%v", err)
@@ -180,14 +180,7 @@ func readContexts(m yamlfields.Mapping) []Context {
 			ctx.Production = &b
 		}
 		if pm, ok := cm.Map("prometheus"); ok {
-			pm.Known("url")
-			if u, ok := pm.String("url"); ok {
-				if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-					pm.Errorf("url", "%q must start with http:// or https://", u)
-				} else {
-					ctx.Prometheus.URL = u
-				}
-			}
+			ctx.Prometheus = readPrometheus(doc, pm)
 		}
 		out = append(out, ctx)
 	}
@@ -234,7 +227,7 @@ type Settings struct {
 // counts as production when its name contains "prod", so a missing config
 // errs on the safe side.
 func (c *Config) For(kubeContext string) Settings {
-	s := Settings{Theme: c.Theme}
+	s := Settings{Theme: c.Theme, Prometheus: DefaultPrometheus()}
 	var match *Context
 	for i := range c.Contexts {
 		if c.Contexts[i].Name == kubeContext {

@@ -123,6 +123,8 @@ func funcs(d templateData, workload string, perRevision bool) template.FuncMap {
 	}
 }
 
+var unknownField = regexp.MustCompile(`can't evaluate field (\w+)`) // compiled once, never changed
+
 // render executes one query template for a target.
 func render(name, text string, t Target, rate time.Duration, perRevision bool) (string, error) {
 	d, err := newTemplateData(t, rate)
@@ -135,6 +137,9 @@ func render(name, text string, t Target, rate time.Duration, perRevision bool) (
 	}
 	var b strings.Builder
 	if err := tmpl.Execute(&b, d); err != nil {
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return "", fmt.Errorf("no field .%s (the fields are .Namespace, .Workload, .Kind, .PodRegex, .Sel and .Rate)", m[1])
+		}
 		return "", err
 	}
 	out := strings.TrimSpace(b.String())

@@ -249,7 +249,7 @@ func TestCheckTemplate(t *testing.T) {
 		{`histogram_quantile(0.9, {{agg "sum" "le"}} ({{rate "x_bucket" ""}}))`, ""},
 		{`up{ {{- .Sel -}} }`, ""},
 		{`{{rate "x"}}`, "wrong number of args"},
-		{`{{.Pods}}`, "can't evaluate field Pods"},
+		{`{{.Pods}}`, "no field .Pods (the fields are"},
 		{`{{nope "x"}}`, `function "nope" not defined`},
 		{`{{ rate "x" "" `, "unclosed action"},
 		{`  `, "empty query"},
