@@ -66,9 +66,11 @@ func PlanRange(end time.Time, window time.Duration, cells int) (Range, error) {
 	}
 	n := min(cells, MaxPoints)
 	step := ceilSecond(window / time.Duration(n))
-	// Prometheus returns floor(span/step)+1 points, so the span must stay
-	// below n steps; at most a second is lost at the far end.
-	span := min(window, time.Duration(n)*step-time.Second)
+	// Prometheus returns floor(span/step)+1 points, the last at
+	// Start+k*step. A span of whole steps puts the last one at End, so the
+	// verdict reads a fresh sample whatever the window; at most n points.
+	k := min(int64(window/step), int64(n-1))
+	span := time.Duration(k) * step
 	return Range{Start: end.Add(-span), End: end, Step: step}, nil
 }
 
@@ -335,7 +337,9 @@ func (h *Health) Check(ctx context.Context, t Target, window time.Duration, cell
 	wg.Wait()
 	v := Evaluate(panels, alerts, h.settings(t).EffectiveThresholds(), time.Now(), source)
 	switch {
-	case detectErr != nil && v.State == Unknown:
+	case detectErr != nil && v.State == Unknown && slices.ContainsFunc(panels, func(p Panel) bool { return p.Err == detectErr }):
+		// The signals are unknown because no preset applies: say that
+		// once rather than once per signal.
 		v.Reason = detectErr.Error()
 	case alertsErr != nil && v.State == Healthy:
 		v.Reason += "; alerts not checked: " + alertsErr.Error()
