@@ -257,3 +257,20 @@ func TestCheckAlertsUnavailable(t *testing.T) {
 		t.Errorf("verdict %s: %q", v.State, v.Reason)
 	}
 }
+
+func TestCheckOverrideWorksWithoutPreset(t *testing.T) {
+	f := (&fakeSource{}).value("my_errors", 0.2)
+	h := &Health{Source: f, Settings: func(Target) Settings {
+		return Settings{Queries: map[Signal]string{ErrorRatio: `my_errors{ {{- .Sel -}} }`}}
+	}}
+	v, panels := h.Check(context.Background(), checkout, time.Hour, 100, []Signal{ErrorRatio, LatencyP99})
+	if panels[0].Query.Preset != CustomPreset || panels[0].Err != nil {
+		t.Errorf("error ratio panel = %+v", panels[0])
+	}
+	if !errors.Is(panels[1].Err, ErrNoMetrics) {
+		t.Errorf("p99 panel err = %v", panels[1].Err)
+	}
+	if v.State != Critical || !strings.Contains(v.Reason, "error ratio 20% > 5% (critical)") || !strings.Contains(v.Reason, "p99 unknown: no metrics found") {
+		t.Errorf("verdict %s: %s", v.State, v.Reason)
+	}
+}

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -40,6 +41,10 @@ func (h *Health) RevisionHealth(ctx context.Context, t Target, w RevisionWindow)
 	source := "none"
 	if h.Source != nil {
 		source = h.Source.Name()
+	}
+	if w.End.IsZero() || w.End.Before(w.Start) {
+		out.Verdict = Verdict{State: Unknown, Reason: fmt.Sprintf("revision %d has no live window to judge", w.Revision), At: w.End, Source: source}
+		return out
 	}
 	preset := w.Preset
 	if preset == "" {

@@ -82,6 +82,21 @@ func TestRevisionHealthDetectionFails(t *testing.T) {
 	}
 }
 
+func TestRevisionHealthEmptyWindow(t *testing.T) {
+	f := &fakeSource{}
+	h := &Health{Source: f}
+	now := time.Now()
+	for _, w := range []RevisionWindow{{Revision: 3}, {Revision: 3, Start: now, End: now.Add(-time.Minute)}} {
+		rh := h.RevisionHealth(context.Background(), checkout, w)
+		if rh.Verdict.State != Unknown || !strings.Contains(rh.Verdict.Reason, "revision 3 has no live window") {
+			t.Errorf("%+v: %s %s", w, rh.Verdict.State, rh.Verdict.Reason)
+		}
+	}
+	if f.count() != 0 {
+		t.Errorf("%d queries for nothing", f.count())
+	}
+}
+
 func TestLastKnownGood(t *testing.T) {
 	rh := func(rev int64, s State) RevisionHealth {
 		return RevisionHealth{RevisionWindow: RevisionWindow{Revision: rev}, Verdict: Verdict{State: s}}
