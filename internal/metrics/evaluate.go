@@ -24,6 +24,9 @@ const StaleAfter = 5 * time.Minute
 // samples it has, so at least the latest must be above; NaN samples count
 // neither way); otherwise healthy. A signal without a threshold is only
 // shown: healthy when it has a value, and never part of the verdict.
+// Saturation signals (CPU throttling, memory, restarts) whose query
+// returns no series at all are left out of the verdict: their metrics are
+// not collected.
 //
 // The verdict is the worst of the judged signals and of the firing alerts
 // (critical when the alert's severity label is critical or page, degraded
@@ -43,7 +46,7 @@ func Evaluate(panels []Panel, alerts []Alert, thresholds map[Signal]Threshold, n
 		th := thresholds[p.Signal]
 		r, summary := evaluatePanel(p, th, now)
 		v.Signals = append(v.Signals, r)
-		if hasLevels(th) {
+		if hasLevels(th) && !(optional(p.Signal) && p.Err == nil && len(p.Series) == 0) {
 			all = append(all, judged{r, summary})
 			worst = max(worst, r.State)
 		}
@@ -120,6 +123,11 @@ func appendNote(reasons []string, note string) []string {
 }
 
 func hasLevels(th Threshold) bool { return th.Degraded > 0 || th.Critical > 0 }
+
+// optional signals count only where their metrics exist: many clusters
+// have no kube-state-metrics or cAdvisor scrape, and that is no reason to
+// doubt a workload.
+func optional(s Signal) bool { return s == CPUThrottling || s == Memory || s == Restarts }
 
 // unknownSummary names the unknown signals, grouped by reason:
 // "error ratio, p99: no data".

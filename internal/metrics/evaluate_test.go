@@ -49,6 +49,7 @@ func TestEvaluate(t *testing.T) {
 		thresholds map[Signal]Threshold
 		state      State
 		reason     []string          // substrings of Verdict.Reason
+		notReason  string            // not in Verdict.Reason
 		signals    map[Signal]State  // per-signal states
 		why        map[Signal]string // substrings of per-signal reasons
 	}{
@@ -205,6 +206,20 @@ func TestEvaluate(t *testing.T) {
 			signals: map[Signal]State{RequestRate: Unknown, Memory: Healthy},
 		},
 		{
+			name:      "saturation without metrics is left out",
+			panels:    []Panel{healthyErr, healthyP99, panelOf(CPUThrottling), panelOf(Restarts, Series{})},
+			state:     Healthy,
+			reason:    []string{"healthy: error ratio 0.2%, p99 180ms"},
+			notReason: "unknown",
+			signals:   map[Signal]State{CPUThrottling: Unknown, Restarts: Unknown},
+		},
+		{
+			name:   "saturation that fails is named",
+			panels: []Panel{healthyErr, failed(Restarts, errors.New("bad_data: x"))},
+			state:  Healthy,
+			reason: []string{"restarts unknown: bad_data: x"},
+		},
+		{
 			name:   "nothing to judge by",
 			panels: []Panel{panelOf(RequestRate, ramp(0, 3))},
 			state:  Unknown,
@@ -239,6 +254,9 @@ func TestEvaluate(t *testing.T) {
 			}
 			if v.Reason == "" {
 				t.Error("no reason")
+			}
+			if tt.notReason != "" && strings.Contains(v.Reason, tt.notReason) {
+				t.Errorf("reason %q has %q", v.Reason, tt.notReason)
 			}
 			for _, want := range tt.reason {
 				if !strings.Contains(v.Reason, want) {
