@@ -25,7 +25,7 @@ const StaleAfter = 5 * time.Minute
 // neither way); otherwise healthy. A signal without a threshold is only
 // shown: healthy when it has a value, and never part of the verdict.
 // Saturation signals (CPU throttling, memory, restarts) whose query
-// returns no series at all are left out of the verdict: their metrics are
+// returns no samples at all are left out of the verdict: their metrics are
 // not collected.
 //
 // The verdict is the worst of the judged signals and of the firing alerts
@@ -46,7 +46,7 @@ func Evaluate(panels []Panel, alerts []Alert, thresholds map[Signal]Threshold, n
 		th := thresholds[p.Signal]
 		r, summary := evaluatePanel(p, th, now)
 		v.Signals = append(v.Signals, r)
-		if hasLevels(th) && !(optional(p.Signal) && p.Err == nil && len(p.Series) == 0) {
+		if hasLevels(th) && !(optional(p.Signal) && p.Err == nil && !hasPoints(p.Series)) {
 			all = append(all, judged{r, summary})
 			worst = max(worst, r.State)
 		}
