@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -250,6 +249,3 @@ func bodyHint(body []byte) string {
 	}
 	return ": " + s
 }
-
-// IsFinite reports whether v is a usable sample value.
-func IsFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
