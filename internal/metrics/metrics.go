@@ -13,8 +13,6 @@ package metrics
 
 import (
 	"context"
-	"math"
-	"strconv"
 	"time"
 )
 
@@ -213,74 +211,5 @@ func UnitOf(s Signal) Unit {
 		return UnitBytes
 	default:
 		return UnitCount
-	}
-}
-
-// Title is the signal's name for people.
-func (s Signal) Title() string {
-	switch s {
-	case ErrorRatio:
-		return "error ratio"
-	case LatencyP99:
-		return "p99 latency"
-	case LatencyP50:
-		return "p50 latency"
-	case RequestRate:
-		return "request rate"
-	case CPUThrottling:
-		return "CPU throttling"
-	case Memory:
-		return "memory"
-	case Restarts:
-		return "restarts"
-	default:
-		return string(s)
-	}
-}
-
-// Format writes a value of the signal in its unit: "12.3%", "180ms",
-// "1.8s", "85 req/s", "512MiB". NaN and infinities are written as such.
-func Format(s Signal, v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	switch UnitOf(s) {
-	case UnitRatio:
-		p := v * 100
-		switch {
-		case p == 0:
-			return "0%"
-		case math.Abs(p) < 0.1:
-			return strconv.FormatFloat(p, 'f', 2, 64) + "%"
-		case math.Abs(p) < 10:
-			return strconv.FormatFloat(p, 'f', 1, 64) + "%"
-		default:
-			return strconv.FormatFloat(p, 'f', 0, 64) + "%"
-		}
-	case UnitSeconds:
-		if math.Abs(v) < 1 {
-			return strconv.FormatFloat(v*1000, 'f', 0, 64) + "ms"
-		}
-		return strconv.FormatFloat(v, 'f', 2, 64) + "s"
-	case UnitPerSecond:
-		if math.Abs(v) < 10 {
-			return strconv.FormatFloat(v, 'f', 1, 64) + " req/s"
-		}
-		return strconv.FormatFloat(v, 'f', 0, 64) + " req/s"
-	case UnitBytes:
-		units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-		i := 0
-		for math.Abs(v) >= 1024 && i < len(units)-1 {
-			v /= 1024
-			i++
-		}
-		return strconv.FormatFloat(v, 'f', 0, 64) + units[i]
-	default:
-		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 }
