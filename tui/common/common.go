@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/tui/keys"
 	"github.com/mayday-tui/mayday/tui/styles"
@@ -163,4 +164,29 @@ type Deps struct {
 	Ctx     context.Context
 	Reader  rollout.Reader
 	Actions Actions
+	// Health queries Prometheus (or the demo's metrics); nil when none is
+	// configured: health screens say how to configure one and the finder
+	// shows no health columns.
+	Health *metrics.Health
+	// HealthRefresh is how often health is queried again (0 =
+	// metrics.DefaultRefresh).
+	HealthRefresh time.Duration
+}
+
+// Refresh is how often health is queried again.
+func (d Deps) Refresh() time.Duration {
+	if d.HealthRefresh > 0 {
+		return d.HealthRefresh
+	}
+	return metrics.DefaultRefresh
+}
+
+// NoPrometheus says how to configure a metrics source, naming the kube
+// context's setting.
+func (c *Common) NoPrometheus() string {
+	ctx := c.Context
+	if ctx == "" {
+		ctx = "<context>"
+	}
+	return "no Prometheus configured: pass --prometheus URL or set contexts." + ctx + ".prometheus.url"
 }

@@ -35,6 +35,8 @@ type Finder struct {
 	Open        key.Binding
 	Filter      key.Binding
 	ClearFilter key.Binding
+	// Health opens the selected workload's health screen.
+	Health key.Binding
 }
 
 // History is a workload's revision list.
@@ -43,6 +45,24 @@ type History struct {
 	Down     key.Binding
 	Diff     key.Binding
 	Rollback key.Binding
+	Health   key.Binding
+}
+
+// Health is a workload's health screen: charts of its signals over a
+// window, the verdict and its evidence.
+type Health struct {
+	// Up and Down select a signal: its chart comes into view and its
+	// evidence row shows the full query.
+	Up   key.Binding
+	Down key.Binding
+	// Details shows the selected signal's evidence in full.
+	Details key.Binding
+	// NextWindow cycles 15m, 1h, 6h, 24h; the others pick one.
+	NextWindow key.Binding
+	Window15m  key.Binding
+	Window1h   key.Binding
+	Window6h   key.Binding
+	Window24h  key.Binding
 }
 
 // Diff is the diff view (scrolling).
@@ -82,6 +102,7 @@ type Map struct {
 	History  History
 	Diff     Diff
 	Rollback Rollback
+	Health   Health
 	Palette  Palette
 	// Disabled lists actions turned off by read-only mode or permissions,
 	// for the help screen to explain.
@@ -120,12 +141,24 @@ func Default() Map {
 			Open:        b("open history", "enter"),
 			Filter:      b("filter", "/"),
 			ClearFilter: b("clear filter", "esc"),
+			Health:      b("health", "h"),
 		},
 		History: History{
 			Up:       b("up", "up", "k"),
 			Down:     b("down", "down", "j"),
 			Diff:     b("diff against current", "d"),
 			Rollback: b("roll back to revision", "r"),
+			Health:   b("health", "h"),
+		},
+		Health: Health{
+			Up:         b("previous signal", "up", "k"),
+			Down:       b("next signal", "down", "j"),
+			Details:    b("full evidence", "enter"),
+			NextWindow: b("next window", "w"),
+			Window15m:  b("last 15m", "1"),
+			Window1h:   b("last 1h", "2"),
+			Window6h:   b("last 6h", "3"),
+			Window24h:  b("last 24h", "4"),
 		},
 		Diff: Diff{
 			Up:       b("scroll up", "up", "k"),
@@ -175,10 +208,20 @@ func (m *Map) actions() []action {
 		{"finder.open", "finder", &m.Finder.Open, false},
 		{"finder.filter", "finder", &m.Finder.Filter, false},
 		{"finder.clearFilter", "finder", &m.Finder.ClearFilter, false},
+		{"finder.health", "finder", &m.Finder.Health, false},
 		{"history.up", "history", &m.History.Up, false},
 		{"history.down", "history", &m.History.Down, false},
 		{"history.diff", "history", &m.History.Diff, false},
 		{"history.rollback", "history", &m.History.Rollback, true},
+		{"history.health", "history", &m.History.Health, false},
+		{"health.up", "health", &m.Health.Up, false},
+		{"health.down", "health", &m.Health.Down, false},
+		{"health.details", "health", &m.Health.Details, false},
+		{"health.nextWindow", "health", &m.Health.NextWindow, false},
+		{"health.window15m", "health", &m.Health.Window15m, false},
+		{"health.window1h", "health", &m.Health.Window1h, false},
+		{"health.window6h", "health", &m.Health.Window6h, false},
+		{"health.window24h", "health", &m.Health.Window24h, false},
 		{"diff.up", "diff", &m.Diff.Up, false},
 		{"diff.down", "diff", &m.Diff.Down, false},
 		{"diff.pageUp", "diff", &m.Diff.PageUp, false},
@@ -276,7 +319,7 @@ func suggest(name string, known []string) string {
 		}
 	}
 	if len(same) == 0 {
-		return " (screens: global, finder, history, diff, rollback, palette)"
+		return " (screens: global, finder, history, health, diff, rollback, palette)"
 	}
 	return " (" + strings.Join(same, ", ") + ")"
 }
@@ -321,12 +364,17 @@ func (g Global) FullHelp() [][]key.Binding {
 
 func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Filter} }
 func (f Finder) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Filter, f.ClearFilter}}
+	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Health, f.Filter, f.ClearFilter}}
 }
 
-func (h History) ShortHelp() []key.Binding { return []key.Binding{h.Diff, h.Rollback} }
+func (h History) ShortHelp() []key.Binding { return []key.Binding{h.Diff, h.Rollback, h.Health} }
 func (h History) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback}}
+	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback, h.Health}}
+}
+
+func (h Health) ShortHelp() []key.Binding { return []key.Binding{h.NextWindow, h.Details} }
+func (h Health) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{h.Up, h.Down, h.Details}, {h.NextWindow, h.Window15m, h.Window1h, h.Window6h, h.Window24h}}
 }
 
 func (d Diff) ShortHelp() []key.Binding { return []key.Binding{d.PageDown, d.PageUp} }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mayday-tui/mayday/internal/kube"
+	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/internal/textsafe"
 )
@@ -224,4 +225,21 @@ func currentCR(crs []*appsv1.ControllerRevision, updateRevision string) *appsv1.
 		}
 	}
 	return best
+}
+
+// HealthTarget is the workload as the metrics package queries it: with
+// each revision's pod-template hash mapped to its number (from hist, when
+// read), so per-revision series are named "rev 6".
+func HealthTarget(ref rollout.Ref, hist *rollout.History) metrics.Target {
+	t := metrics.Target{Namespace: ref.Namespace, Kind: string(ref.Kind), Name: ref.Name}
+	if hist == nil {
+		return t
+	}
+	t.Revisions = make(map[string]int64, len(hist.Revisions))
+	for _, r := range hist.Revisions {
+		if r.Source.Hash != "" {
+			t.Revisions[r.Source.Hash] = r.Number
+		}
+	}
+	return t
 }
