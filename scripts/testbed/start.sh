@@ -2,12 +2,14 @@
 # Starts the test bed on 127.0.0.1: etcd, kube-apiserver (RBAC, real
 # certificates), kube-controller-manager, kube-scheduler and kwok with fake
 # nodes whose pods become Running/Ready, and Prometheus (scraping every second
-# the demo shops that tests start, see internal/testbed), and builds the demo
-# shop (cmd/shopd). Prints the environment to use it on stdout
+# the demo shops that tests start, see internal/testbed), builds the demo
+# shop (cmd/shopd) and applies the CRDs in crds/ (Gateway API, Istio
+# VirtualService, Argo Rollout). Prints the environment to use it on stdout
 # (eval "$(scripts/testbed/start.sh)"); everything else goes to stderr.
 #
 # Idempotent: components that are already running are left alone, dead ones
-# are started again, and a healthy test bed only prints its environment.
+# are started again, and a healthy test bed only gets the CRDs (when they
+# changed) and prints its environment.
 #
 #   --build   run build.sh first (≈ 28 min the first time, instant afterwards)
 #
@@ -19,10 +21,38 @@ build=false
 for arg in "$@"; do
   case "$arg" in
     --build) build=true ;;
-    -h|--help) sed -n '2,14p' "$0" >&2; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" >&2; exit 0 ;;
     *) echo "usage: start.sh [--build]" >&2; exit 2 ;;
   esac
 done
+
+# ---- CRDs of the traffic APIs (Gateway API, minimal Istio and Argo Rollouts) ----
+# Applied on every start, also to a test bed found running, and skipped when
+# the manifests are unchanged since the last apply and every CRD is still
+# Established. Server-side: the HTTPRoute CRD is too large for the annotation
+# a client-side apply keeps.
+CRDS="$here/crds"
+crd_files() { ls "$CRDS"/gateway-api/*.yaml "$CRDS"/*.yaml; }
+crd_names() { crd_files | xargs sed -n 's/^  name: \(.*\)$/\1/p'; }
+crds_established() {
+  local states
+  states=$("$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" get $(crd_names | sed 's|^|crd/|') --ignore-not-found \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Established")].status}{"\n"}{end}' 2>/dev/null) || return 1
+  [ "$(grep -c '^True$' <<<"$states")" -eq "$(crd_names | wc -l)" ]
+}
+apply_crds() {
+  local sum
+  sum=$(crd_files | xargs cat | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$TESTBED_DIR/crds.sha256" 2>/dev/null)" = "$sum" ] && crds_established; then
+    return 0
+  fi
+  log "applying the CRDs in $CRDS (Gateway API $(cat "$CRDS/gateway-api/VERSION"), Istio VirtualService, Argo Rollout)"
+  crd_files | sed 's/^/-f=/' | xargs "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" apply --server-side \
+    --force-conflicts --field-manager=mayday-testbed >/dev/null || return 1
+  "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" wait --for=condition=Established --timeout=60s \
+    $(crd_names | sed 's|^|crd/|') >/dev/null || return 1
+  echo "$sum" >"$TESTBED_DIR/crds.sha256"
+}
 
 started_at=$(date +%s.%N)
 take_lock
@@ -46,6 +76,7 @@ fi
 
 if [ -f "$TESTBED_DIR/env" ] && healthy; then
   log "already running (state in $TESTBED_DIR)"
+  apply_crds || die "applying the CRDs in $CRDS failed"
   print_env
   exit 0
 fi
@@ -233,6 +264,7 @@ EOF
 objects | "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" apply -f - >/dev/null
 
 nodes_ready 60 || die "the fake nodes did not become Ready; see $LOGS/kwok.log"
+apply_crds || die "applying the CRDs in $CRDS failed; see $LOGS/kube-apiserver.log"
 wait_prometheus_ready 60 || die "prometheus did not become ready; see $LOGS/prometheus.log"
 all_alive || die "a component exited during start; see the logs in $LOGS"
 
