@@ -78,7 +78,7 @@ func TestShopsScrapedWithTheirLabels(t *testing.T) {
 		p99Lo, p99Hi, rate float64
 	}{
 		{good, 0, 0.01, 0.1, 0.25, 50},
-		{bad, 0.08, 0.16, 1.5, 2.0, 50},
+		{bad, 0.08, 0.16, 1.2, 2.5, 50},
 	} {
 		sel := `namespace="` + ns + `",pod="` + c.shop.Pod + `"`
 		ratio, ok := instant(t, prom, `sum(rate(http_requests_total{`+sel+`,code=~"5.."}[10s])) / sum(rate(http_requests_total{`+sel+`}[10s]))`)
