@@ -17,6 +17,7 @@ import (
 
 	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/internal/kube"
+	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/textsafe"
 	"github.com/mayday-tui/mayday/themes"
 	"github.com/mayday-tui/mayday/tui/app"
@@ -70,6 +71,13 @@ type Deps struct {
 	// Cache, when set, is used instead of building one from Client (the
 	// caller then starts it).
 	Cache *kube.Cache
+	// Health queries the workloads' metrics (Prometheus or the demo's);
+	// nil when none is configured: the health screens say how to
+	// configure one and the finder shows no health columns.
+	Health *metrics.Health
+	// HealthRefresh is how often health is queried again (0 =
+	// metrics.DefaultRefresh).
+	HealthRefresh time.Duration
 }
 
 // Run opens the console and blocks until the user quits or ctx ends.
@@ -226,6 +234,7 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 	opts := app.Options{
 		Ctx: ctx, Cluster: cluster, Actions: actions, Common: c, Theme: theme,
 		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
+		Health: d.Health, HealthRefresh: d.HealthRefresh,
 	}
 	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly}, opts
 }

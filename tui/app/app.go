@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/themes"
 	"github.com/mayday-tui/mayday/tui/common"
@@ -41,6 +42,11 @@ type Options struct {
 	Coalesce time.Duration
 	// Notices are problems found at start (config, theme), already escaped.
 	Notices []string
+	// Health queries the workloads' metrics; nil when no Prometheus is
+	// configured (health screens say how to configure one).
+	Health *metrics.Health
+	// HealthRefresh is how often health is queried again (0 = default).
+	HealthRefresh time.Duration
 }
 
 // Model is the root model; the only tea.Model of the console.
@@ -68,12 +74,19 @@ func New(opts Options) Model {
 		opts.Tick = time.Second
 	}
 	c := opts.Common
-	return Model{
-		opts:   opts,
-		c:      c,
-		stack:  []common.Screen{workloads.New(c)},
-		status: statusbar.New(c),
+	m := Model{opts: opts, c: c, status: statusbar.New(c)}
+	m.stack = []common.Screen{workloads.New(c, m.deps())}
+	return m
+}
+
+// deps is what screens read and act through.
+func (m Model) deps() common.Deps {
+	var reader rollout.Reader
+	if m.opts.Cluster != nil {
+		reader = m.opts.Cluster.Reader()
 	}
+	return common.Deps{Ctx: m.opts.Ctx, Reader: reader, Actions: m.opts.Actions,
+		Health: m.opts.Health, HealthRefresh: m.opts.HealthRefresh}
 }
 
 // Init draws the first frame at once (the finder's loading state) and
@@ -272,8 +285,7 @@ func (m Model) back() Model {
 }
 
 func (m Model) open(ref rollout.Ref) (tea.Model, tea.Cmd) {
-	deps := common.Deps{Ctx: m.opts.Ctx, Reader: m.opts.Cluster.Reader(), Actions: m.opts.Actions}
-	s, cmd := history.New(deps, m.c, ref)
+	s, cmd := history.New(m.deps(), m.c, ref)
 	return m.push(s), cmd
 }
 

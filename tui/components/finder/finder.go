@@ -65,6 +65,9 @@ type Model struct {
 	// query was still running: the best match of that query opens when
 	// it arrives, not whatever the stale list had selected.
 	openWhenDone bool
+
+	// health is each workload's health; nil hides the health columns.
+	health map[rollout.Ref]Health
 }
 
 // New returns an empty finder that shows a loading state until SetRows.

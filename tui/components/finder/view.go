@@ -29,15 +29,24 @@ const (
 	colRevision
 	colRollout
 	colState
+	colHealth
+	colSpark
+)
+
+// Widths of the health columns: "✗ critical", and the sparkline.
+const (
+	healthW = 10
+	sparkW  = 10
 )
 
 const gap = 2
 
 // layout picks the columns that fit width, dropping the least useful
 // first; the name and the state (at least its glyph) always stay.
-func layout(width int, allNamespaces bool, nsWidth, nameWidth int) ([]column, bool) {
-	shortKind, shortState := false, false
-	want := map[colID]bool{colKind: true, colNamespace: allNamespaces, colReady: true, colRevision: true, colRollout: true}
+func layout(width int, allNamespaces, health bool, nsWidth, nameWidth int) ([]column, bool) {
+	shortKind, shortState, shortHealth := false, false, false
+	want := map[colID]bool{colKind: true, colNamespace: allNamespaces, colReady: true, colRevision: true, colRollout: true,
+		colHealth: health, colSpark: health}
 	build := func() []column {
 		var cols []column
 		add := func(id colID, title string, w int) {
@@ -60,16 +69,24 @@ func layout(width int, allNamespaces bool, nsWidth, nameWidth int) ([]column, bo
 		} else {
 			add(colState, "STATE", 13)
 		}
+		if shortHealth {
+			add(colHealth, "", 1)
+		} else {
+			add(colHealth, "HEALTH", healthW)
+		}
+		add(colSpark, "ERRORS 30m", sparkW)
 		return cols
 	}
 	// Give up columns in this order until the name gets a useful width.
 	steps := []func(){
 		func() { want[colRollout] = false },
+		func() { want[colSpark] = false },
 		func() { shortKind = true },
 		func() { want[colRevision] = false },
 		func() { want[colNamespace] = false },
 		func() { want[colReady] = false },
 		func() { want[colKind] = false },
+		func() { shortHealth = true },
 		func() { shortState = true },
 	}
 	const marker = 2
@@ -115,7 +132,7 @@ func (m Model) View() string {
 		nsW = max(nsW, lipgloss.Width(r.Namespace))
 		nameW = max(nameW, lipgloss.Width(r.Name))
 	}
-	cols, _ := layout(w, m.c.AllNamespaces(), min(nsW, 24), nameW)
+	cols, _ := layout(w, m.c.AllNamespaces(), m.health != nil, min(nsW, 24), nameW)
 	showHeader := h >= 4
 	if showHeader {
 		lines = append(lines, m.header(cols, w))
@@ -310,6 +327,16 @@ func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, select
 				text = g
 			}
 			segs = append(segs, seg{text: common.PadRight(text, c.width), style: phaseStyle(r.Phase, m), w: c.width})
+		case colHealth:
+			h := m.health[r.Ref]
+			text := h.Text()
+			if c.width < 3 {
+				text = h.glyph()
+			}
+			segs = append(segs, seg{text: common.PadRight(text, c.width), style: m.healthStyle(h), w: c.width})
+		case colSpark:
+			h := m.health[r.Ref]
+			segs = append(segs, seg{text: common.PadRight(h.Spark, c.width), style: m.healthStyle(h), w: c.width})
 		}
 	}
 	var b strings.Builder

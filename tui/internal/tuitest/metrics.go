@@ -23,6 +23,9 @@ type Metrics struct {
 	// Value gives a revision's value of a signal at t ("" is the whole
 	// workload); nil is a Rollout 20 minutes before Now.
 	Value func(s metrics.Signal, revision string, t time.Time) float64
+	// Workloads answer for a workload by name instead of Value; a nil
+	// function answers with no series (no data).
+	Workloads map[string]func(s metrics.Signal, revision string, t time.Time) float64
 	// Revisions are the revision hashes with series, besides the aggregate.
 	Revisions []string
 	// Err fails every signal query (not the probe) with this error.
@@ -71,6 +74,12 @@ func (m *Metrics) QueryRange(ctx context.Context, q metrics.Query, r metrics.Ran
 	if value == nil {
 		value = Rollout(Now().Add(-20 * time.Minute))
 	}
+	if f, ok := m.Workloads[q.Target.Name]; ok {
+		if f == nil {
+			return nil, nil
+		}
+		value = f
+	}
 	revs := []string{""}
 	if q.PerRevision {
 		revs = append(revs, m.Revisions...)
@@ -89,6 +98,24 @@ func (m *Metrics) QueryRange(ctx context.Context, q metrics.Query, r metrics.Ran
 		}
 	}
 	return out, nil
+}
+
+// Steady is a workload that fails ratio of its requests with a p99 of
+// p99 seconds, all along.
+func Steady(ratio, p99 float64) func(s metrics.Signal, revision string, t time.Time) float64 {
+	return func(s metrics.Signal, _ string, _ time.Time) float64 {
+		switch s {
+		case metrics.ErrorRatio:
+			return ratio
+		case metrics.LatencyP99:
+			return p99
+		case metrics.LatencyP50:
+			return p99 / 4
+		case metrics.RequestRate:
+			return 50
+		}
+		return 0
+	}
 }
 
 // Alerts lists AlertList.

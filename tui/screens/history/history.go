@@ -19,6 +19,7 @@ import (
 	"github.com/mayday-tui/mayday/tui/common"
 	"github.com/mayday-tui/mayday/tui/keys"
 	"github.com/mayday-tui/mayday/tui/screens/diff"
+	"github.com/mayday-tui/mayday/tui/screens/health"
 	"github.com/mayday-tui/mayday/tui/screens/rollback"
 )
 
@@ -151,11 +152,15 @@ func (s Screen) Commands() []common.Command {
 			cmds = append(cmds, common.Command{Title: "Roll back to selected revision", Keys: k.Rollback.Help().Key, Msg: openRollbackMsg{}})
 		}
 	}
+	if k.Health.Enabled() {
+		cmds = append(cmds, common.Command{Title: "Health of " + textsafe.String(s.ref.String()), Keys: k.Health.Help().Key, Msg: openHealthMsg{}})
+	}
 	return append(cmds, common.Command{Title: "Back to workloads", Keys: s.c.Keys.Global.Back.Help().Key, Msg: common.BackMsg{}})
 }
 
 type openDiffMsg struct{}
 type openRollbackMsg struct{}
+type openHealthMsg struct{}
 
 // History is the last history read (nil before the first).
 func (s Screen) History() *rollout.History { return s.hist }
@@ -196,6 +201,8 @@ func (s Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return s, s.openDiff()
 	case openRollbackMsg:
 		return s, s.openRollback()
+	case openHealthMsg:
+		return s, s.openHealth()
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
@@ -245,6 +252,8 @@ func (s Screen) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 		return s, s.openDiff()
 	case key.Matches(msg, k.Rollback):
 		return s, s.openRollback()
+	case key.Matches(msg, k.Health):
+		return s, s.openHealth()
 	case key.Matches(msg, s.c.Keys.Global.Back):
 		return s, func() tea.Msg { return common.BackMsg{} }
 	}
@@ -275,6 +284,11 @@ func (s Screen) openRollback() tea.Cmd {
 	}
 	r, cmd := rollback.New(s.deps, s.c, s.ref, *rev)
 	return func() tea.Msg { return common.PushScreenMsg{Screen: r, Cmd: cmd} }
+}
+
+func (s Screen) openHealth() tea.Cmd {
+	h, cmd := health.New(s.deps, s.c, s.ref)
+	return func() tea.Msg { return common.PushScreenMsg{Screen: h, Cmd: cmd} }
 }
 
 // touches reports whether a change concerns this workload or the objects
