@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,8 @@ import (
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/mayday-tui/mayday/internal/metrics"
 )
 
 // The demo cluster's fixed names.
@@ -54,6 +57,7 @@ type Cluster struct {
 	cs      *fake.Clientset
 	api     *apiServer
 	sim     *sim
+	metrics *metricSource
 	started atomic.Bool
 	done    chan struct{}
 }
@@ -82,6 +86,11 @@ func New(opts Options) (*Cluster, error) {
 	if err := seed(c.api, c.sim, opts.Now()); err != nil {
 		return nil, err
 	}
+	m, err := newMetricSource(context.Background(), cs.Tracker(), opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	c.metrics = m
 	return c, nil
 }
 
@@ -97,9 +106,17 @@ func (c *Cluster) Start(ctx context.Context) {
 	}
 	go func() {
 		defer close(c.done)
+		var wg sync.WaitGroup
+		wg.Go(func() { c.metrics.run(ctx, max(c.sim.tick(), 50*time.Millisecond)) })
 		c.sim.run(ctx, c.cs)
+		wg.Wait()
 	}()
 }
+
+// Metrics is the cluster's synthetic metric source: every workload's
+// golden signals, consistent with the revisions it runs (checkout's bad
+// rollout hurts until it is rolled back).
+func (c *Cluster) Metrics() metrics.Source { return c.metrics }
 
 // Done is closed once the controllers started by Start have stopped.
 func (c *Cluster) Done() <-chan struct{} { return c.done }
