@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/internal/demo"
 	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/output"
@@ -44,6 +45,8 @@ type environment struct {
 	// one cluster for several commands, so an undo is seen by history.
 	newDemo func() (*demo.Cluster, error)
 	now     func() time.Time
+	// paths locate the config file (nil: the XDG defaults).
+	paths *config.Paths
 }
 
 // app holds the parsed global flags and the services built from them for
@@ -61,6 +64,10 @@ type app struct {
 	// is a usage error (flags, arguments, unknown command).
 	started bool
 	conn    *kube.Connection
+	// demoCluster is the cluster behind --demo, once connected.
+	demoCluster *demo.Cluster
+	// prometheusURL (--prometheus) overrides the config's.
+	prometheusURL string
 	// consoleOpts holds the console's own flags.
 	consoleOpts consoleFlags
 }
@@ -185,6 +192,7 @@ func (a *app) connect(ctx context.Context, live bool) (*kube.Connection, error) 
 		if live {
 			cl.Start(ctx)
 		}
+		a.demoCluster = cl
 		ns := demo.Namespace
 		if *a.kube.Namespace != "" {
 			ns = *a.kube.Namespace

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/internal/demo"
 )
 
@@ -29,6 +30,9 @@ type cli struct {
 	out io.Writer
 	ctx context.Context
 	env map[string]string
+	// paths locate the config file: an empty directory unless a test
+	// writes one.
+	paths config.Paths
 }
 
 type result struct {
@@ -59,7 +63,9 @@ func newDemo(t *testing.T, started bool, opts demo.Options) *demo.Cluster {
 }
 
 func newCLI(t *testing.T, c *demo.Cluster) *cli {
-	return &cli{t: t, cluster: c, env: map[string]string{}}
+	dir := t.TempDir()
+	return &cli{t: t, cluster: c, env: map[string]string{},
+		paths: config.Paths{ConfigDir: dir, StateDir: dir}}
 }
 
 func (c *cli) run(args ...string) result {
@@ -82,6 +88,7 @@ func (c *cli) run(args ...string) result {
 		stdinTTY: c.tty, stdoutTTY: c.tty, width: c.width,
 		getenv:  func(k string) string { return c.env[k] },
 		newDemo: func() (*demo.Cluster, error) { return c.cluster, nil },
+		paths:   &c.paths,
 	})
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -58,6 +58,7 @@ Try it without a cluster:
 	a.kube.AddFlags(pf)
 	pf.BoolVar(&a.demo, "demo", false, "Use the built-in simulated cluster (an online shop in namespace "+demo.Namespace+") instead of a kubeconfig")
 	pf.BoolVar(&a.readOnly, "read-only", false, "Refuse every change to the cluster (undo is refused; dry runs on the client still work)")
+	pf.StringVar(&a.prometheusURL, "prometheus", "", "Prometheus base URL for health (overrides the context's prometheus.url in the config file)")
 	pf.BoolVar(&a.traceRequests, "trace-requests", false, "Print every API request (method, path, status, time) to stderr at the end")
 	a.consoleOpts.add(root)
 	pf.SortFlags = false
@@ -67,6 +68,8 @@ Try it without a cluster:
 		newDiffCmd(a),
 		newUndoCmd(a),
 		newStatusCmd(a),
+		newHealthCmd(a),
+		newDecideCmd(a),
 		newVersionCmd(a),
 	)
 	return root

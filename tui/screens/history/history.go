@@ -56,6 +56,11 @@ type Screen struct {
 	// forbidden is why the user may not roll back, found by the access
 	// check when the screen opened ("" when allowed or unknown).
 	forbidden string
+	// windows are the revisions' live windows, from the last read.
+	windows []rollout.LiveWindow
+	// health is each revision's health while live; nil without a metrics
+	// source.
+	health *revisionHealth
 }
 
 // New returns the screen and the commands that load the history and
@@ -65,6 +70,9 @@ func New(deps common.Deps, c *common.Common, ref rollout.Ref) (Screen, tea.Cmd) 
 		deps.Ctx = context.Background()
 	}
 	s := Screen{c: c, deps: deps, ref: ref, loading: true}
+	if deps.Health != nil {
+		s.health = newRevisionHealth()
+	}
 	cmd := s.fetch()
 	return s, tea.Batch(cmd, s.checkAccess())
 }
@@ -148,8 +156,11 @@ func (s Screen) Commands() []common.Command {
 	cmds := []common.Command{}
 	if rev := s.Selected(); rev != nil {
 		cmds = append(cmds, common.Command{Title: "Diff selected revision against current", Keys: k.Diff.Help().Key, Msg: openDiffMsg{}})
-		if k.Rollback.Enabled() {
+		if k.Rollback.Enabled() && !rev.Current {
 			cmds = append(cmds, common.Command{Title: "Roll back to selected revision", Keys: k.Rollback.Help().Key, Msg: openRollbackMsg{}})
+		}
+		if t, why, ok := s.SuggestedTarget(); ok && k.Rollback.Enabled() {
+			cmds = append(cmds, common.Command{Title: "Roll back to revision " + t.Label() + " (" + why + ")", Msg: rollbackToMsg{UID: t.Source.UID, Why: why}})
 		}
 	}
 	if k.Health.Enabled() {
@@ -161,6 +172,13 @@ func (s Screen) Commands() []common.Command {
 type openDiffMsg struct{}
 type openRollbackMsg struct{}
 type openHealthMsg struct{}
+
+// rollbackToMsg opens the rollback flow to a chosen revision with the
+// reason it was chosen.
+type rollbackToMsg struct {
+	UID types.UID
+	Why string
+}
 
 // History is the last history read (nil before the first).
 func (s Screen) History() *rollout.History { return s.hist }
@@ -177,9 +195,27 @@ func (s Screen) Selected() *rollout.Revision {
 	return &s.hist.Revisions[i]
 }
 
-// Update handles loads, live changes and keys.
+// Update handles loads, live changes and keys, then asks for the health
+// of revisions that came on screen.
 func (s Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	next, cmd := s.update(msg)
+	sc := next.(Screen)
+	if check := sc.checkHealth(); check != nil {
+		return sc, tea.Batch(cmd, check)
+	}
+	return sc, cmd
+}
+
+func (s Screen) update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case PresetMsg:
+		if msg.Ref == s.ref && s.health != nil {
+			s.presetDetected(msg)
+		}
+	case RevisionHealthMsg:
+		if msg.Ref == s.ref && s.health != nil {
+			s.revisionJudged(msg)
+		}
 	case LoadedMsg:
 		if msg.Ref != s.ref || msg.seq != s.seq {
 			return s, nil // an older read, or another workload's
@@ -203,6 +239,8 @@ func (s Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return s, s.openRollback()
 	case openHealthMsg:
 		return s, s.openHealth()
+	case rollbackToMsg:
+		return s, s.rollbackTo(msg)
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
@@ -217,6 +255,10 @@ func (s *Screen) loaded(msg LoadedMsg) {
 		return
 	}
 	s.hist = msg.History
+	s.windows = nil
+	if s.hist != nil {
+		s.windows = rollout.LiveWindows(s.hist, s.c.Now())
+	}
 	s.cursor = 0
 	if s.hist != nil && s.selected != "" {
 		for i := range s.hist.Revisions {
@@ -277,12 +319,71 @@ func (s Screen) openDiff() tea.Cmd {
 	return func() tea.Msg { return common.PushScreenMsg{Screen: d, Cmd: cmd} }
 }
 
+// openRollback opens the rollback flow to the selected revision. On the
+// current revision, which there is no rolling back to, it suggests a
+// target instead: the last known good revision when one is known, else
+// kubectl's default (the previous revision), saying which and why.
 func (s Screen) openRollback() tea.Cmd {
 	rev := s.Selected()
 	if rev == nil || !s.Keys().Rollback.Enabled() {
 		return nil
 	}
+	target, why := *rev, ""
+	if rev.Current {
+		t, reason, ok := s.SuggestedTarget()
+		if !ok {
+			return nil
+		}
+		target, why = *t, reason
+	}
+	r, cmd := rollback.New(s.deps, s.c, s.ref, target)
+	if why != "" {
+		r = r.WithReason(why)
+	}
+	return func() tea.Msg { return common.PushScreenMsg{Screen: r, Cmd: cmd} }
+}
+
+// SuggestedTarget is the revision to roll back to from the current one,
+// and why: the last known good revision, else the previous one as
+// kubectl picks it.
+func (s Screen) SuggestedTarget() (*rollout.Revision, string, bool) {
+	if s.hist == nil {
+		return nil, "", false
+	}
+	if r, h, ok := s.LastKnownGood(); ok {
+		return r, "last known good: rev " + r.Label() + ", " + liveSummary(h), true
+	}
+	var prev *rollout.Revision
+	for i := range s.hist.Revisions {
+		r := &s.hist.Revisions[i]
+		if r.Number < s.hist.Current && (prev == nil || r.Number > prev.Number) {
+			prev = r
+		}
+	}
+	if prev == nil {
+		return nil, "", false
+	}
+	why := "the previous revision, as kubectl rollout undo picks it"
+	switch {
+	case s.health == nil:
+	case !s.health.detected && s.health.detectErr != nil:
+		why += " (health unknown: " + s.health.detectErr.Error() + ")"
+	default:
+		why += " (no earlier revision is known to have been healthy while live)"
+	}
+	return prev, why, true
+}
+
+func (s Screen) rollbackTo(msg rollbackToMsg) tea.Cmd {
+	if s.hist == nil || !s.Keys().Rollback.Enabled() {
+		return nil
+	}
+	rev, ok := s.hist.FindByUID(msg.UID)
+	if !ok {
+		return nil
+	}
 	r, cmd := rollback.New(s.deps, s.c, s.ref, *rev)
+	r = r.WithReason(msg.Why)
 	return func() tea.Msg { return common.PushScreenMsg{Screen: r, Cmd: cmd} }
 }
 

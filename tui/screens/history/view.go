@@ -123,7 +123,12 @@ func ShortImages(r *rollout.Revision) string {
 	return strings.Join(out, " ")
 }
 
-const currentMark = "◀ current"
+const (
+	currentMark  = "◀ current"
+	lastGoodMark = "★ last good"
+	// healthW fits "✓ 12.5% 1.75s" and "? unknown".
+	healthW = 14
+)
 
 func (s Screen) table(tableH int) []string {
 	st := s.c.Styles
@@ -136,27 +141,48 @@ func (s Screen) table(tableH int) []string {
 		revW = max(revW, len(h.Revisions[i].Label()))
 		imgW = max(imgW, common.Width(ShortImages(&h.Revisions[i])))
 	}
-	fixed := 2 + revW + 1 + len(currentMark) + 1 + 7 + 1 + 6 + 1
+	markW, hw := len(currentMark), 0
+	var lkg *rollout.Revision
+	if s.health != nil {
+		// Health while live, and the last known good revision's mark.
+		markW, hw = len([]rune(lastGoodMark)), healthW
+		lkg, _, _ = s.LastKnownGood()
+	}
+	fixed := 2 + revW + 1 + markW + 1 + 7 + 1 + 6 + 1
+	if hw > 0 {
+		fixed += hw + 1
+	}
 	imgW = min(imgW, max((s.width-fixed)*3/5, len("IMAGES")))
 	causeW := max(s.width-fixed-imgW-1, 0)
-	row := func(cursor, rev, cur, created, ready, imgs, cause string) string {
-		return cursor + common.PadRight(rev, revW) + " " + common.PadRight(cur, len(currentMark)) + " " +
-			common.PadRight(created, 7) + " " + common.PadRight(ready, 6) + " " + common.PadRight(imgs, imgW) + " " + common.Truncate(cause, causeW)
+	row := func(cursor, rev, mark, created, ready, health, imgs, cause string) string {
+		out := cursor + common.PadRight(rev, revW) + " " + common.PadRight(mark, markW) + " " +
+			common.PadRight(created, 7) + " " + common.PadRight(ready, 6) + " "
+		if hw > 0 {
+			out += common.PadRight(health, hw) + " "
+		}
+		return out + common.PadRight(imgs, imgW) + " " + common.Truncate(cause, causeW)
 	}
-	out := []string{st.Header.Render(row("  ", "REV", "", "CREATED", "READY", "IMAGES", "CHANGE-CAUSE"))}
+	out := []string{st.Header.Render(row("  ", "REV", "", "CREATED", "READY", "WHILE LIVE", "IMAGES", "CHANGE-CAUSE"))}
 	end := min(s.offset+tableH, len(h.Revisions))
 	for i := s.offset; i < end; i++ {
 		r := &h.Revisions[len(h.Revisions)-1-i]
-		cur := ""
-		if r.Current {
-			cur = currentMark
+		mark := ""
+		switch {
+		case r.Current:
+			mark = currentMark
+		case lkg != nil && lkg.Source.UID == r.Source.UID:
+			mark = lastGoodMark
 		}
 		cursor := "  "
 		if i == s.cursor {
 			cursor = "▸ "
 		}
-		line := row(cursor, r.Label(), cur, common.Age(s.c.Now(), r.Created),
-			fmt.Sprintf("%d/%d", r.Ready, r.Desired), ShortImages(r), textsafe.String(r.ChangeCause))
+		health := ""
+		if hw > 0 {
+			health = textsafe.String(s.healthText(r))
+		}
+		line := row(cursor, r.Label(), mark, common.Age(s.c.Now(), r.Created),
+			fmt.Sprintf("%d/%d", r.Ready, r.Desired), health, ShortImages(r), textsafe.String(r.ChangeCause))
 		if i == s.cursor {
 			line = st.Selected.Render(common.PadRight(line, s.width))
 		}
@@ -168,6 +194,33 @@ func (s Screen) table(tableH int) []string {
 		out[0] = common.Truncate(out[0], max(s.width-common.Width(more), 0)) + more
 	}
 	return out
+}
+
+// liveLine is the selected revision's health over its live window.
+func (s Screen) liveLine(r *rollout.Revision) string {
+	st := s.c.Styles
+	w, ok := s.windowOf(r)
+	if !ok {
+		return st.Muted.Render("unknown window")
+	}
+	span := w.Start.UTC().Format("Jan 2 15:04") + "–"
+	if r.Current {
+		span += "now"
+	} else {
+		span += w.End.UTC().Format("15:04 UTC")
+	}
+	if w.Estimated {
+		span += " (start estimated)"
+	}
+	h, ok := s.RevisionHealth(r)
+	if !ok {
+		return st.Muted.Render(textsafe.String(s.healthText(r)) + "  " + span)
+	}
+	text := h.Verdict.State.Glyph() + " " + h.Verdict.State.String() + "  " + textsafe.String(h.Verdict.Reason)
+	if lkg, _, ok := s.LastKnownGood(); ok && lkg.Source.UID == r.Source.UID {
+		text = lastGoodMark + " · " + text
+	}
+	return text + st.Muted.Render("  "+span)
 }
 
 // details describes the selected revision in full: what the table cuts.
@@ -189,6 +242,9 @@ func (s Screen) details() []string {
 		cause = st.Muted.Render("(none)")
 	}
 	out := []string{st.Bold.Render(head), st.Muted.Render("  change-cause  ") + cause}
+	if s.health != nil {
+		out = append(out, st.Muted.Render("  while live    ")+s.liveLine(r))
+	}
 	nameW := 0
 	for _, im := range r.Images {
 		nameW = max(nameW, common.Width(textsafe.String(im.Container)))

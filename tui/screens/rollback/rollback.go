@@ -48,6 +48,10 @@ type Screen struct {
 	rev   rollout.Revision
 	token string
 
+	// why says why this target was suggested ("last known good: rev 4,
+	// error ratio 0.2% while live"); "" when the user picked it.
+	why string
+
 	phase    Phase
 	plan     *rollout.Plan
 	hist     *rollout.History // as read when planning, for the plan's header
@@ -88,6 +92,19 @@ func New(deps common.Deps, c *common.Common, ref rollout.Ref, rev rollout.Revisi
 	}
 	return s, prepare(deps, s.token, ref, rev.Source.UID, rev.Number, c.Now())
 }
+
+// WithReason says why the target was suggested rather than picked.
+func (s Screen) WithReason(why string) Screen {
+	s.why = why
+	s.refresh()
+	return s
+}
+
+// Reason is why the target was suggested ("" when picked).
+func (s Screen) Reason() string { return s.why }
+
+// Target is the revision rolled back to, as chosen.
+func (s Screen) Target() rollout.Revision { return s.rev }
 
 // Phase is where the flow is.
 func (s Screen) Phase() Phase { return s.phase }

@@ -50,6 +50,14 @@ func (s Screen) title() string {
 	return st.Title.Render(t)
 }
 
+// whyLines say why this target was suggested, when it was.
+func (s Screen) whyLines() []string {
+	if s.why == "" {
+		return nil
+	}
+	return []string{s.c.Styles.Muted.Render("  why   ") + s.c.Styles.Info.Render(safe(s.why))}
+}
+
 func revLabel(r *rollout.Revision) string {
 	l := fmt.Sprint(r.Number)
 	if len(r.FormerNumbers) > 0 {
@@ -83,9 +91,9 @@ func (s Screen) planLines() []string {
 	st := s.c.Styles
 	if s.plan == nil {
 		if s.phase == Planning {
-			return []string{st.Muted.Render("Planning: reading the history from the cache, checking your permission…")}
+			return append([]string{st.Muted.Render("Planning: reading the history from the cache, checking your permission…")}, s.whyLines()...)
 		}
-		return nil
+		return s.whyLines()
 	}
 	p := s.plan
 	var out []string
@@ -106,6 +114,7 @@ func (s Screen) planLines() []string {
 				out = append(out, "        "+st.Muted.Render(fmt.Sprintf("becomes revision %d (was %d) once the controller picks it up", rollback.NextRevision(s.hist), p.ToRevision)))
 			}
 		}
+		out = append(out, s.whyLines()...)
 		out = append(out, "")
 	}
 	if ce := s.conflict; ce != nil {

@@ -40,7 +40,6 @@ func open(t *testing.T, w, h int, src metrics.Source) (Screen, *common.Common) {
 	return s.(Screen), c
 }
 
-
 func view(s Screen) string { return ansi.Strip(s.View()) }
 
 func rowOf(v, name string) string {
