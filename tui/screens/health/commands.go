@@ -3,6 +3,7 @@ package health
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -126,38 +127,63 @@ func (s *Screen) readHistory() tea.Cmd {
 	}
 }
 
+// plan is one refresh's range and rendered queries, shared by its panel
+// commands: rendering the templates once per refresh, not once per panel.
+type plan struct {
+	once sync.Once
+	r    metrics.Range
+	err  error
+	qs   map[metrics.Signal]metrics.Query
+	errs map[metrics.Signal]error
+}
+
+// newPlan is the plan of a refresh issued now, run by the first command
+// that needs it.
+func (s *Screen) newPlan() func() *plan {
+	h, t, preset, window := s.deps.Health, s.target, s.preset, s.window
+	cells := healthgraph.Points(s.chartWidth())
+	end := s.c.Now()
+	p := &plan{}
+	return func() *plan {
+		p.once.Do(func() {
+			p.r, p.err = metrics.PlanRange(end, window, cells)
+			if p.err == nil {
+				p.qs, p.errs = h.Queries(t, preset, h.RateRange(p.r.Step), true)
+			}
+		})
+		return p
+	}
+}
+
 // fetch asks for panel i over the window ending now, at the resolution
 // its chart can draw: exactly one query (none when the signal has no
 // query, whose reason is the answer).
-func (s *Screen) fetch(i int) tea.Cmd {
+func (s *Screen) fetch(i int, planned func() *plan) tea.Cmd {
 	p := &s.panels[i]
 	p.seq++
 	p.inflight = true
 	h, ctx, token, gen, seq, window := s.deps.Health, s.deps.Ctx, s.token, s.gen, p.seq, s.window
 	t, preset, sig, detectErr := s.target, s.preset, p.signal, s.detectErr
-	cells := healthgraph.Points(s.chartWidth())
-	end := s.c.Now()
 	return func() tea.Msg {
 		msg := PanelMsg{token: token, gen: gen, seq: seq, window: window}
-		r, err := metrics.PlanRange(end, window, cells)
-		if err != nil {
-			msg.Panel = metrics.Panel{Signal: sig, Err: err, Fetched: time.Now()}
+		pl := planned()
+		if pl.err != nil {
+			msg.Panel = metrics.Panel{Signal: sig, Err: pl.err, Fetched: time.Now()}
 			return msg
 		}
-		qs, errs := h.Queries(t, preset, h.RateRange(r.Step), true)
-		q, ok := qs[sig]
+		q, ok := pl.qs[sig]
 		if !ok {
-			err := errs[sig]
+			err := pl.errs[sig]
 			if err == nil {
 				err = detectErr
 			}
 			if err == nil {
 				err = fmt.Errorf("no query for %s in preset %s", sig.Label(), preset)
 			}
-			msg.Panel = metrics.Panel{Signal: sig, Query: metrics.Query{Signal: sig, Target: t}, Range: r, Err: err, Fetched: time.Now()}
+			msg.Panel = metrics.Panel{Signal: sig, Query: metrics.Query{Signal: sig, Target: t}, Range: pl.r, Err: err, Fetched: time.Now()}
 			return msg
 		}
-		msg.Panel = h.Panel(ctx, q, r)
+		msg.Panel = h.Panel(ctx, q, pl.r)
 		return msg
 	}
 }

@@ -324,9 +324,10 @@ func (s *Screen) refresh() tea.Cmd {
 	s.lastRefresh = s.c.Now()
 	var cmds []tea.Cmd
 	s.panels = slices.Clone(s.panels)
+	planned := s.newPlan()
 	for i := range s.panels {
 		if s.visible(i) && !s.panels[i].inflight {
-			cmds = append(cmds, s.fetch(i))
+			cmds = append(cmds, s.fetch(i, planned))
 		}
 	}
 	if !s.alerts.inflight {
@@ -343,9 +344,10 @@ func (s *Screen) fetchMissing() tea.Cmd {
 	}
 	var cmds []tea.Cmd
 	s.panels = slices.Clone(s.panels)
+	planned := s.newPlan()
 	for i := range s.panels {
 		if s.visible(i) && s.panels[i].panel == nil && !s.panels[i].inflight {
-			cmds = append(cmds, s.fetch(i))
+			cmds = append(cmds, s.fetch(i, planned))
 		}
 	}
 	return tea.Batch(cmds...)
