@@ -25,7 +25,7 @@ func (f *consoleFlags) add(root *cobra.Command) {
 }
 
 // console opens the interactive console: `mayday` with no subcommand.
-func (a *app) console(ctx context.Context) error {
+func (a *app) console(ctx context.Context, cmd *cobra.Command) error {
 	if !a.env.stdoutTTY {
 		return &usageError{err: errors.New("the console needs a terminal; use a subcommand (history, diff, undo, status)"), help: "mayday"}
 	}
@@ -33,9 +33,20 @@ func (a *app) console(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	paths := config.DefaultPaths()
+	paths := a.configPaths()
 	cfg, cfgErr := config.Load(paths.ConfigFile()) // a bad config is shown in the console, not fatal
+	health, err := a.health(cmd, false)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return err // a bad --prometheus
+		}
+		// No Prometheus configured: the console says how to add one.
+		a.env.logger.Info("console without health", "reason", err.Error())
+		health = nil
+	}
 	return tui.Run(ctx, tui.Deps{
+		Health: health, HealthRefresh: cfg.For(conn.Context).Prometheus.Refresh,
 		Client: conn.WatchClient, ActionClient: conn.Client, Context: conn.Context, Namespace: conn.Namespace, AllNamespaces: a.consoleOpts.allNamespaces,
 		Config: cfg, ConfigErr: cfgErr, ThemesDir: paths.ThemesDir(),
 		Theme: a.consoleOpts.theme, NoColor: a.consoleOpts.noColor, ReadOnly: a.readOnly,

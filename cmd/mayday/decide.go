@@ -71,7 +71,7 @@ docs/decide.md), else the built-in default; --policy names another file.`,
 			return err
 		}
 		g := &evidence.Gatherer{Reader: kube.APIReader{Client: conn.Client}, Now: a.env.now}
-		if health, err := a.health(cmd); err == nil {
+		if health, err := a.health(cmd, true); err == nil {
 			g.Health = health
 		} else {
 			var ue *usageError

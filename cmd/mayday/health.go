@@ -59,7 +59,7 @@ config file (docs/config.md); --demo has synthetic metrics of its own.`,
 		if err != nil {
 			return err
 		}
-		health, err := a.health(cmd)
+		health, err := a.health(cmd, true)
 		if err != nil {
 			return err
 		}
@@ -100,11 +100,14 @@ func (a *app) chartCells() int {
 // health builds the metric source: --prometheus, else the context's
 // prometheus settings in the config file, else the demo's synthetic
 // metrics with --demo.
-func (a *app) health(cmd *cobra.Command) (*metrics.Health, error) {
+//
+// A config file with problems still gives its valid settings; warn prints
+// the problems on stderr (the console shows them itself).
+func (a *app) health(cmd *cobra.Command, warn bool) (*metrics.Health, error) {
 	conn := a.conn
 	cfg, cfgErr := config.Load(a.configPaths().ConfigFile())
-	if cfgErr != nil {
-		return nil, cfgErr
+	if cfgErr != nil && warn {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", oneLine(cfgErr.Error()))
 	}
 	settings := cfg.For(conn.Context)
 	h := &metrics.Health{

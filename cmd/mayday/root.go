@@ -45,7 +45,7 @@ Try it without a cluster:
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started = true
-			return a.console(cmd.Context())
+			return a.console(cmd.Context(), cmd)
 		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
