@@ -362,7 +362,7 @@ func (g Global) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{g.Help, g.Palette}, {g.Back, g.Quit, g.ForceQuit}}
 }
 
-func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Filter} }
+func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Health, f.Filter} }
 func (f Finder) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Health, f.Filter, f.ClearFilter}}
 }

@@ -187,11 +187,13 @@ func (s Screen) titleLine() string {
 		}
 	}
 	right := st.Muted.Render("window ") + strings.Join(ws, " ") + st.Muted.Render(" · UTC")
-	space := s.width - common.Width(left) - common.Width(right)
-	if space < 2 {
-		return common.Truncate(left+"  "+right, s.width)
+	if s.width-common.Width(left)-common.Width(right) < 2 {
+		// Narrow: the window shown matters more than the namespace.
+		right = st.Accent.Render("[" + windowLabel(s.window) + "]")
+		left = common.Truncate(left, max(s.width-common.Width(right)-1, 0))
 	}
-	return left + strings.Repeat(" ", space) + right
+	space := max(s.width-common.Width(left)-common.Width(right), 1)
+	return common.Truncate(left+strings.Repeat(" ", space)+right, s.width)
 }
 
 // windowLabel names a window as people say it: 15m, 1h, 6h, 24h.
@@ -264,7 +266,7 @@ func (s Screen) sourceLine() string {
 		meta += " · data " + common.Age(s.c.Now(), at) + " old"
 	}
 	if !s.lastRefresh.IsZero() {
-		meta += " · refreshed every " + metrics.ShortDuration(s.deps.Refresh())
+		meta += " · every " + metrics.ShortDuration(s.deps.Refresh())
 	}
 	return common.Truncate(s.c.Styles.Muted.Render(meta), s.width)
 }
@@ -550,8 +552,9 @@ func (s Screen) evidence(p panelState) []string {
 		if rg := p.panel.Range; !rg.End.IsZero() {
 			src += " · " + rg.Start.UTC().Format("15:04") + "–" + rg.End.UTC().Format("15:04 UTC") + " every " + metrics.ShortDuration(rg.Step)
 		}
-		out = append(out, label("source")+src)
-		out = append(out, wrap("query", textsafe.String(q.Expr))...)
+		out = append(out, label("source")+src, label("query"))
+		// At full width, unindented: fewer lines, and easier to copy.
+		out = append(out, strings.Split(ansi.Hardwrap(textsafe.String(q.Expr), max(s.width, 1), true), "\n")...)
 		if p.panel.Err != nil {
 			out = append(out, wrap("error", textsafe.String(p.panel.Err.Error()))...)
 		}
