@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end run of the console on the demo cluster, in tmux, as a user:
-# type chk, open checkout, diff revision 5, roll back to it with
-# confirmation, watch the rollout complete, and see revision 7 (was 5) in
-# the history. Asserts on captured screen text; saves every capture.
+# type chk, open checkout, see it critical on the health screen, diff
+# revision 5, roll back to the suggested last known good revision with
+# confirmation, watch the rollout complete, see revision 7 (was 5) in the
+# history and the health screen turn healthy. Asserts on captured screen text; saves every capture.
 #
 #   scripts/e2e/console-demo.sh [WIDTHxHEIGHT ...]   (default: 120x40 80x24)
 #
@@ -47,6 +48,14 @@ for size in "${sizes[@]}"; do
 		capture "$s" 1-finder
 		tmux send-keys -t "$s" Enter
 		wait_for "$s" "◀ current"
+		wait_for "$s" "★ last good"
+		tmux send-keys -t "$s" h
+		wait_for "$s" "Health of deployment/checkout"
+		wait_for "$s" "✗ critical"
+		wait_for "$s" "HighErrorRatio"
+		capture "$s" 1b-health-critical
+		tmux send-keys -t "$s" Escape
+		wait_for "$s" "◀ current"
 		tmux send-keys -t "$s" Down
 		wait_for "$s" "▸ 5"
 		capture "$s" 2-history
@@ -70,6 +79,10 @@ for size in "${sizes[@]}"; do
 		wait_for "$s" "7 (was 5)"
 		wait_for "$s" "current 7"
 		capture "$s" 7-history-after
+		tmux send-keys -t "$s" h
+		wait_for "$s" "Health of deployment/checkout"
+		wait_for "$s" "✓ healthy"
+		capture "$s" 8-health-after
 		tmux send-keys -t "$s" q
 	) || fail=1
 	tmux kill-session -t "$s" 2>/dev/null || true
