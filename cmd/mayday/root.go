@@ -70,6 +70,7 @@ Try it without a cluster:
 		newStatusCmd(a),
 		newHealthCmd(a),
 		newDecideCmd(a),
+		newSetImageCmd(a), newPauseCmd(a, true), newPauseCmd(a, false),
 		newVersionCmd(a),
 	)
 	return root

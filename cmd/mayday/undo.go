@@ -27,12 +27,14 @@ type undoFlags struct {
 	// watch follows the rollout after the rollback, as status --watch.
 	watch   bool
 	timeout time.Duration
+	// app holds the flags of an application rollback (app/NAME).
+	app appUndoFlags
 }
 
 func newUndoCmd(a *app) *cobra.Command {
 	var fl undoFlags
 	cmd := &cobra.Command{
-		Use:   "undo KIND/NAME",
+		Use:   "undo KIND/NAME | app/NAME",
 		Short: "Roll back to an earlier revision, exactly as kubectl rollout undo, with a plan first",
 		Long: `Roll a deployment, statefulset or daemonset back to an earlier revision.
 
@@ -46,11 +48,19 @@ changed, mayday says what changed and stops; with --yes it plans again once,
 shows what changed in the plan, and applies the new plan. The rollback is
 recorded on the workload (change-cause, actor, incident) and in an Event.
 
---to-revision 0 (the default) means the previous revision, as in kubectl.`,
+--to-revision 0 (the default) means the previous revision, as in kubectl.
+
+app/NAME rolls back an application: every workload of the namespace labelled
+app.kubernetes.io/part-of=NAME (or app.kubernetes.io/instance=NAME) goes
+back to the revision live at --to-time (default: just before the newest
+deploy); --only restricts it to some components. All plans are shown and
+dry run on the server, confirmed once, applied in order and verified.`,
 		Example: `  mayday --demo undo deployment/checkout --to-revision 4 --dry-run=server
   mayday --demo undo deployment/checkout --to-revision 4 --reason "INC-42 payment client regression" --yes
-  mayday undo sts/ledger -n prod --incident INC-42 --reason "fsync regression"`,
-		Args: exactArgs(1, 1, "KIND/NAME"),
+  mayday undo sts/ledger -n prod --incident INC-42 --reason "fsync regression"
+  mayday --demo undo app/shop --to-time 30m --dry-run=server
+  mayday undo app/shop -n prod --to-time 13:55 --only checkout,payments --reason "INC-42" --yes`,
+		Args: exactArgs(1, 1, "KIND/NAME or app/NAME"),
 	}
 	format := addOutputFlag(cmd, "Output format of the result: table, json or yaml (the plan goes to stderr with json/yaml)")
 	f := cmd.Flags()
@@ -61,7 +71,11 @@ recorded on the workload (change-cause, actor, incident) and in an Event.
 	f.BoolVarP(&fl.yes, "yes", "y", false, "Do not ask for confirmation; after a conflict, plan again once and apply")
 	f.BoolVarP(&fl.watch, "watch", "w", false, "After the rollback, follow the rollout until it is complete, has failed or --timeout passes (exit codes as status --watch)")
 	f.DurationVar(&fl.timeout, "timeout", 0, "With --watch, stop following after this long (exit 3); 0 waits until the rollout ends")
+	fl.app.add(f)
 	cmd.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		if isAppArg(args[0]) || fl.app.changed(cmd) {
+			return a.undoApp(ctx, cmd, args[0], fl, format)
+		}
 		return a.undo(ctx, cmd, args[0], fl, format)
 	})
 	return cmd
