@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mayday-tui/mayday/internal/config"
+	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/tui"
 )
 
@@ -44,6 +45,11 @@ func (a *app) console(ctx context.Context, cmd *cobra.Command) error {
 		// No Prometheus configured: the console says how to add one.
 		a.env.logger.Info("console without health", "reason", err.Error())
 		health = nil
+	}
+	if health != nil {
+		// Many rows check at once: detect each workload's preset once and
+		// share one alerts list per refresh.
+		health.Memo = &metrics.Memo{}
 	}
 	return tui.Run(ctx, tui.Deps{
 		Health: health, HealthRefresh: cfg.For(conn.Context).Prometheus.Refresh,

@@ -10,9 +10,18 @@ func (h *Health) Alerts(ctx context.Context, t Target) ([]Alert, error) {
 	if h.Source == nil {
 		return nil, errNoSource
 	}
-	actx, cancel := context.WithTimeout(ctx, h.timeout())
-	defer cancel()
-	all, err := h.Source.Alerts(actx)
+	fetch := func(ctx context.Context) ([]Alert, error) {
+		actx, cancel := context.WithTimeout(ctx, h.timeout())
+		defer cancel()
+		return h.Source.Alerts(actx)
+	}
+	var all []Alert
+	var err error
+	if h.Memo != nil {
+		all, err = h.Memo.allAlerts(ctx, fetch)
+	} else {
+		all, err = fetch(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

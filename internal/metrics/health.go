@@ -26,6 +26,9 @@ type Health struct {
 	// Settings gives a target's settings from the configuration; nil
 	// means the defaults.
 	Settings func(Target) Settings
+	// Memo, when set, remembers detected presets and the alerts list
+	// across checks (the console's many rows); nil asks every time.
+	Memo *Memo
 }
 
 // Panel is one signal's answer over a range.
@@ -112,6 +115,13 @@ var ErrNoMetrics = errors.New("no metrics found")
 // configuration sets one, else the first request preset whose probe has
 // data. The probes run together; each is one instant query.
 func (h *Health) Detect(ctx context.Context, t Target) (string, error) {
+	if h.Memo != nil {
+		return h.Memo.detect(t, func() (string, error) { return h.detect(ctx, t) })
+	}
+	return h.detect(ctx, t)
+}
+
+func (h *Health) detect(ctx context.Context, t Target) (string, error) {
 	presets := h.presets()
 	if name := h.settings(t).Preset; name != "" {
 		if _, ok := findPreset(presets, name); !ok {
