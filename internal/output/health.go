@@ -233,7 +233,6 @@ func thresholdText(r metrics.SignalResult) string {
 	return s
 }
 
-
 // PrintHealth prints the verdict, the evidence per signal, the firing
 // alerts, a chart per panel with the revision markers, and the revisions'
 // health while live.
