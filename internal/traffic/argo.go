@@ -33,11 +33,11 @@ type Rollout struct {
 	// Template is nil when the Rollout takes its pods from a Deployment
 	// (spec.workloadRef).
 	Template    *corev1.PodTemplateSpec `json:"-"`
-	WorkloadRef string                  `json:"workloadRef,omitempty"`
+	WorkloadRef string                  `json:"workloadRef"`
 	Selector    *metav1.LabelSelector   `json:"-"`
 	// StableService is the Service that carries the stable pods' traffic
 	// (canary.stableService, or blueGreen.activeService); "" when unset.
-	StableService string `json:"stableService,omitempty"`
+	StableService string `json:"stableService"`
 }
 
 // ParseRollout reads an argoproj.io/v1alpha1 Rollout.

@@ -17,13 +17,13 @@ type Pods struct {
 	// ready endpoints.
 	Ready int32 `json:"ready"`
 	// Names are the ready pods' names, sorted.
-	Names []string `json:"names,omitempty"`
+	Names []string `json:"names"`
 }
 
 // CountPods counts the pods matching sel.
 func CountPods(pods []corev1.Pod, sel map[string]string) Pods {
 	s := labels.SelectorFromSet(sel)
-	var out Pods
+	out := Pods{Names: []string{}}
 	for i := range pods {
 		p := &pods[i]
 		if !s.Matches(labels.Set(p.Labels)) || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
@@ -58,13 +58,13 @@ type Endpoints struct {
 	NotReady int `json:"notReady"`
 	// ReadyPods are the pods behind the ready endpoints (by targetRef),
 	// sorted; endpoints without a pod reference are only counted.
-	ReadyPods []string `json:"readyPods,omitempty"`
+	ReadyPods []string `json:"readyPods"`
 }
 
 // SummarizeEndpoints counts the endpoints of a Service's slices. An
 // endpoint listed in several slices (one per address family) counts once.
 func SummarizeEndpoints(eps []discoveryv1.EndpointSlice) Endpoints {
-	var out Endpoints
+	out := Endpoints{ReadyPods: []string{}}
 	seen := map[string]bool{}
 	for _, s := range eps {
 		for _, e := range s.Endpoints {

@@ -145,9 +145,9 @@ type WeightPlan struct {
 	// Stable and Canary are the backends' labels, in order of appearance.
 	Stable  []string       `json:"stable"`
 	Canary  []string       `json:"canary"`
-	Changes []WeightChange `json:"changes,omitempty"`
+	Changes []WeightChange `json:"changes"`
 	// Untouched says which weighted rules are left alone, and why.
-	Untouched []string `json:"untouched,omitempty"`
+	Untouched []string `json:"untouched"`
 	// StableBackends are the backends that receive all traffic afterwards.
 	StableBackends []Backend `json:"-"`
 }
@@ -174,7 +174,7 @@ func PlanWeights(object string, rules []Rule, stable string) (*WeightPlan, error
 		}
 		return nil, &NoCanaryError{Object: object, Reason: reason}
 	}
-	wp := &WeightPlan{}
+	wp := &WeightPlan{Stable: []string{}, Canary: []string{}, Changes: []WeightChange{}, Untouched: []string{}}
 	for _, r := range weighted {
 		var stables, canaries []Backend
 		for _, b := range r.Backends {
