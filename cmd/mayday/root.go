@@ -71,6 +71,7 @@ Try it without a cluster:
 		newHealthCmd(a),
 		newDecideCmd(a),
 		newSetImageCmd(a), newPauseCmd(a, true), newPauseCmd(a, false),
+		newSwitchCmd(a), newCanaryCmd(a),
 		newVersionCmd(a),
 	)
 	return root
