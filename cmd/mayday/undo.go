@@ -60,7 +60,7 @@ dry run on the server, confirmed once, applied in order and verified.`,
   mayday undo sts/ledger -n prod --incident INC-42 --reason "fsync regression"
   mayday --demo undo app/shop --to-time 30m --dry-run=server
   mayday undo app/shop -n prod --to-time 13:55 --only checkout,payments --reason "INC-42" --yes`,
-		Args: exactArgs(1, 1, "KIND/NAME or app/NAME"),
+		Args: exactArgs(1, 1, "KIND/NAME"),
 	}
 	format := addOutputFlag(cmd, "Output format of the result: table, json or yaml (the plan goes to stderr with json/yaml)")
 	f := cmd.Flags()
