@@ -265,13 +265,6 @@ func (p *TrafficPlan) event(phase Phase, msg string, d time.Duration, detail map
 		Phase: phase, Actor: p.Request.Attribution.Actor, Detail: detail, Duration: d}
 }
 
-// Confirmed records that by confirmed the plan (how: "terminal", "--yes").
-func (p *TrafficPlan) Confirmed(rec Recorder, by, how string) {
-	e := p.event(PhaseConfirmed, "confirmed by "+by, 0, map[string]any{"how": how})
-	e.Actor = by
-	record(rec, e)
-}
-
 // annotations are the attribution annotations every traffic write sets.
 func (req *TrafficRequest) annotations(extra map[string]string) map[string]string {
 	actor := req.Attribution.Actor
