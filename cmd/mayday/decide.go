@@ -70,7 +70,8 @@ docs/decide.md), else the built-in default; --policy names another file.`,
 		if err != nil {
 			return err
 		}
-		g := &evidence.Gatherer{Reader: kube.APIReader{Client: conn.Client}, Now: a.env.now}
+		reader := kube.APIReader{Client: conn.Client}
+		g := &evidence.Gatherer{Reader: reader, Now: a.env.now, App: evidence.AppFinder(conn.Client, reader)}
 		if health, err := a.health(cmd, true); err == nil {
 			g.Health = health
 		} else {

@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/demo"
@@ -144,5 +146,51 @@ func BenchmarkGatherAndDecide(b *testing.B) {
 		if _, err := p.Decide(got.Evidence); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestAppFinderNamesThePartsOfTheSameDeploy(t *testing.T) {
+	g, cl := demoGatherer(t)
+	g.Health = nil
+	g.App = AppFinder(cl.Client(), g.Reader)
+	got, err := g.Gather(context.Background(), ref("checkout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := got.Evidence.App
+	if !app.Checked || app.Name != "shop" || app.Label != "app.kubernetes.io/part-of=shop" {
+		t.Fatalf("app = %+v", app)
+	}
+	// In the demo only checkout rolled out in the last quarter hour.
+	if len(app.Changed) != 0 {
+		t.Errorf("changed with checkout: %v", app.Changed)
+	}
+	// Move frontend's current revision into the same deploy.
+	ctx := context.Background()
+	rs, err := cl.Client().AppsV1().ReplicaSets(demo.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := rollout.GetHistory(ctx, g.Reader, ref("frontend"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rs.Items {
+		r := &rs.Items[i]
+		if r.UID == h.Revisions[len(h.Revisions)-1].Source.UID {
+			r.CreationTimestamp = metav1.NewTime(got.Evidence.DeployedAt.Add(2 * time.Minute))
+			// The API server keeps creation times; set it in the store.
+			tracker := cl.Client().(clienttesting.FakeClient).Tracker()
+			if err := tracker.Update(appsv1.SchemeGroupVersion.WithResource("replicasets"), r, demo.Namespace); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err = g.Gather(ctx, ref("checkout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Evidence.App.Changed; len(c) != 1 || c[0] != "deployment/frontend" {
+		t.Errorf("changed with checkout = %v, want deployment/frontend", c)
 	}
 }
