@@ -446,14 +446,16 @@ func printChart(w io.Writer, p metrics.Panel, r HealthReport, o Options) {
 
 // markerRow puts ▲N under the step where revision N's window starts.
 func markerRow(p metrics.Panel, ws []rollout.LiveWindow, axis, steps int) string {
-	row := []rune(strings.Repeat(" ", axis+steps+8))
+	row := []rune(strings.Repeat(" ", axis+steps+8*len(ws)))
 	used := false
+	free := 0 // markers closer than a label's width are set side by side
 	for _, win := range ws {
 		if win.Start.Before(p.Range.Start) || win.Start.After(p.Range.End) {
 			continue
 		}
-		i := axis + int(win.Start.Sub(p.Range.Start)/p.Range.Step)
+		i := max(axis+int(win.Start.Sub(p.Range.Start)/p.Range.Step), free)
 		label := []rune("▲" + strconv.FormatInt(win.Revision, 10))
+		free = i + len(label) + 1
 		for j, c := range label {
 			if i+j < len(row) {
 				row[i+j] = c

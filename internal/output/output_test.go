@@ -9,6 +9,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
+	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
 )
 
@@ -149,5 +150,22 @@ func TestStatusLinesNeverColourOnly(t *testing.T) {
 		if !strings.HasPrefix(lines[0], word) {
 			t.Errorf("%s: %q", phase, lines[0])
 		}
+	}
+}
+
+func TestHealthMarkersNeverHideEachOther(t *testing.T) {
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	p := metrics.Panel{Range: metrics.Range{Start: start, End: start.Add(15 * time.Minute), Step: 15 * time.Second}}
+	ws := []rollout.LiveWindow{
+		{Revision: 1, Start: start.Add(-time.Hour)}, // before the window: no marker
+		{Revision: 2, Start: start.Add(10 * time.Minute)},
+		{Revision: 3, Start: start.Add(10*time.Minute + 9*time.Second)}, // same step as 2
+	}
+	row := markerRow(p, ws, 4, 61)
+	if strings.Contains(row, "▲1") || !strings.Contains(row, "▲2") || !strings.Contains(row, "▲3") {
+		t.Errorf("marker row %q", row)
+	}
+	if i := strings.Index(row, "▲2"); i != 4+40 {
+		t.Errorf("▲2 at byte %d, want under step 40 (column 44)", i)
 	}
 }
