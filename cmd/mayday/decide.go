@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/evidence"
@@ -72,6 +73,13 @@ docs/decide.md), else the built-in default; --policy names another file.`,
 		}
 		reader := kube.APIReader{Client: conn.Client}
 		g := &evidence.Gatherer{Reader: reader, Now: a.env.now, App: evidence.AppFinder(conn.Client, reader)}
+		var dyn dynamic.Interface // the demo cluster has no CRDs
+		if conn.Config != nil {
+			if dyn, err = dynamic.NewForConfig(conn.Config); err != nil {
+				return err
+			}
+		}
+		g.Traffic = evidence.TrafficFinder(conn.Client, dyn)
 		if health, err := a.health(cmd, true); err == nil {
 			g.Health = health
 		} else {

@@ -13,7 +13,7 @@ import (
 
 func TestDecideRecommendsRollingBackToTheLastKnownGood(t *testing.T) {
 	c := newCLI(t, newDemo(t, false, demo.Options{}))
-	r := c.demoRun("decide", "deployment/checkout", "--answer", "traffic=rolling", "-o", "json")
+	r := c.demoRun("decide", "deployment/checkout", "-o", "json")
 	r.wantCode(t, exitOK)
 	var doc output.DecisionDoc
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
@@ -26,7 +26,7 @@ func TestDecideRecommendsRollingBackToTheLastKnownGood(t *testing.T) {
 	for _, s := range doc.Path {
 		switch s.Node {
 		case "traffic":
-			traffic = s.Engineer != "" && s.Answer == "rolling"
+			traffic = s.Engineer == "" && s.Answer == "rolling" // from the evidence
 		}
 		if strings.HasPrefix(s.Source, "health: ✗ critical") {
 			health = true
@@ -49,7 +49,7 @@ func TestDecideWarnsAboutABadPolicyAndUsesTheDefault(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(c.paths.ConfigDir, "decide.yaml"), []byte("start: nowhere\nnodes: [\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := c.demoRun("decide", "deployment/checkout", "--answer", "traffic=rolling")
+	r := c.demoRun("decide", "deployment/checkout")
 	r.wantCode(t, exitOK)
 	if !strings.Contains(r.stderr, "decide.yaml") || !strings.Contains(r.stderr, "using the built-in policy") {
 		t.Errorf("stderr = %q", r.stderr)
