@@ -255,6 +255,14 @@ func (a *app) followRollforward(ctx context.Context, cmd *cobra.Command, conn *k
 	}
 	a.confirmed("fallback-undo", p.Workload.Namespace, p.Workload.String(), prep.Actor, fl.yes || fl.fallback == fallbackRollback)
 	res, err := exec.Undo(context.WithoutCancel(ctx), fb.Plan, action.DryRunNone)
+	ev := action.Event{Time: a.env.now(), Action: "fallback-undo", Namespace: p.Workload.Namespace, Workload: p.Workload.String(),
+		Phase: action.PhaseExecuted, Actor: prep.Actor, Detail: map[string]any{"toRevision": fb.Plan.ToRevision, "why": fb.Why}}
+	if err != nil {
+		ev.Phase, ev.Detail["error"] = action.PhaseFailed, err.Error()
+	} else {
+		ev.Duration = res.Duration
+	}
+	a.recorder().Record(ev)
 	if err != nil {
 		return &exitError{code: exitFailed, msg: fmt.Sprintf("rollforward of %s failed (%s) and the fallback rollback failed: %s", p.Workload, why, textsafe.String(err.Error()))}
 	}

@@ -44,6 +44,7 @@ func (a *app) healthOrNote(cmd *cobra.Command) (*metrics.Health, string) {
 func (a *app) verifier(conn *kube.Connection, w io.Writer, health *metrics.Health, bake, timeout time.Duration, actionName, actor string, several bool) *action.Verifier {
 	opts := a.outputOptions()
 	var mu sync.Mutex
+	last := map[rollout.Ref]string{}
 	prefix := func(ref rollout.Ref) string {
 		if several {
 			return textsafe.String(ref.String()) + "  "
@@ -58,9 +59,22 @@ func (a *app) verifier(conn *kube.Connection, w io.Writer, health *metrics.Healt
 			defer mu.Unlock()
 			fmt.Fprintln(w, prefix(ref)+output.ProgressLine(s, a.env.now(), opts))
 		},
+		OnBake: func(ref rollout.Ref, bake, settle time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(w, "%s%s  health: waiting up to %s for a healthy verdict, judged on what served after the rollout (%s at least)\n",
+				prefix(ref), a.env.now().Format("15:04:05"), bake, settle)
+		},
 		OnHealth: func(ref rollout.Ref, v metrics.Verdict) {
 			mu.Lock()
 			defer mu.Unlock()
+			// One line per change of state, not per poll (the values in
+			// the reason move on every poll).
+			key := v.State.String()
+			if last[ref] == key {
+				return
+			}
+			last[ref] = key
 			line := fmt.Sprintf("%s  health %s %s", a.env.now().Format("15:04:05"), v.State.Glyph(), v.State)
 			if v.Reason != "" && v.State != metrics.Healthy {
 				line += ": " + textsafe.String(v.Reason)

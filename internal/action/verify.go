@@ -44,6 +44,9 @@ type Verifier struct {
 	// (progress lines); either may be nil.
 	OnStatus func(rollout.Ref, rollout.Status)
 	OnHealth func(rollout.Ref, metrics.Verdict)
+	// OnBake is told when the bake starts: how long it may last and how
+	// long a healthy verdict needs before it counts (may be nil).
+	OnBake func(ref rollout.Ref, bake, settle time.Duration)
 }
 
 // Verification is what was observed after an action.
@@ -186,6 +189,9 @@ func (vf *Verifier) bake(ctx context.Context, ref rollout.Ref, v *Verification) 
 		poll = 5 * time.Second
 	}
 	settle := vf.Health.RateRange(0)
+	if vf.OnBake != nil {
+		vf.OnBake(ref, bake, min(settle, bake))
+	}
 	target := vf.target(ctx, ref)
 	v.HealthChecked = true
 	for {
