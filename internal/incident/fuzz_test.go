@@ -16,7 +16,7 @@ const seedJournal = `{"v":1,"seq":1,"time":"2026-11-25T14:20:00Z","type":"incide
 // never a panic; what reads back encodes and reads back the same.
 func FuzzReadJournal(f *testing.F) {
 	f.Add([]byte(seedJournal))
-	f.Add([]byte(seedJournal[:len(seedJournal)-40]))                                              // torn last line
+	f.Add([]byte(seedJournal[:len(seedJournal)-40]))                                               // torn last line
 	f.Add([]byte(seedJournal + `{"v":2,"seq":5,"time":"2026-11-25T14:20:04Z","type":"x"}` + "\n")) // newer format
 	f.Add([]byte(seedJournal + "\x00\x00\x00\n" + `{"v":1,"seq":5,"type":"note","data":{"text":1}}` + "\n"))
 	f.Add([]byte(seedJournal + `{"v":1,"seq":3,"time":"2026-11-25T14:20:09Z","type":"hologram","data":[1,2]}` + "\n"))

@@ -144,7 +144,7 @@ func (p Phase) Summary() string {
 
 // Action is a mutation about to be sent: the intent record.
 type Action struct {
-	Action   string `json:"action"`
+	Action   string   `json:"action"`
 	Workload Workload `json:"workload"`
 	// Description says what will change ("roll back to revision 4").
 	Description string `json:"description"`
