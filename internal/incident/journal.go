@@ -38,8 +38,8 @@ type Options struct {
 	Redactor *redact.Redactor
 	// Observe is called with each record once it is durable, outside the
 	// journal's locks; it must return quickly (notifications hand the
-	// record to a goroutine).
-	Observe func(Record)
+	// record to a goroutine, which may append their outcome later).
+	Observe func(*Journal, Record)
 }
 
 // Journal appends to one incident's journal file. Safe for concurrent use
@@ -297,7 +297,7 @@ func (j *Journal) Append(r Record) (Record, error) {
 		return Record{}, err
 	}
 	if j.opts.Observe != nil {
-		j.opts.Observe(r)
+		j.opts.Observe(j, r)
 	}
 	return r, nil
 }
