@@ -15,6 +15,7 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	defer j.Close()
 	w := Workload{Namespace: "shop", Name: "deployment/checkout"}
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := j.Append(Record{Type: TypeExecuted, Payload: Phase{Action: "undo", Workload: w,
 			Message: "rolled back to revision 4", Detail: map[string]any{"revision": 4, "image": "checkout:2.0.3"}}}); err != nil {
@@ -57,6 +58,7 @@ func writeSample(tb testing.TB, dir string, n int) *Journal {
 // BenchmarkRead10k reads a journal of 10,000 records.
 func BenchmarkRead10k(b *testing.B) {
 	j := writeSampleFast(b, 10000)
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, recs, _, err := Read(j); err != nil || len(recs) != 10000 {
 			b.Fatal(err, len(recs))

@@ -23,6 +23,9 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("\n\n{}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, line := range bytes.Split(data, []byte{'\n'}) {
+			sameAsGeneralPath(t, line)
+		}
 		inc, recs, warns, err := Parse(data)
 		if err != nil {
 			return
@@ -59,4 +62,26 @@ func FuzzReadJournal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameAsGeneralPath: the one-pass decoding of a line gives what the
+// general two-pass path gives.
+func sameAsGeneralPath(t *testing.T, line []byte) {
+	r, envErr, recErr := decodeLine(line)
+	env, err := decodeEnvelope(line)
+	if (envErr == nil) != (err == nil) {
+		t.Fatalf("line %q: one pass says %v, general path %v", line, envErr, err)
+	}
+	if err != nil {
+		return
+	}
+	r2, recErr2 := env.record()
+	if (recErr == nil) != (recErr2 == nil) {
+		t.Fatalf("line %q: payload errors differ: %v / %v", line, recErr, recErr2)
+	}
+	a, _ := json.Marshal(r)
+	b, _ := json.Marshal(r2)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("line %q decodes differently:\n%s\n%s", line, a, b)
+	}
 }

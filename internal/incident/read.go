@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
 )
 
 // Warning is a problem in a journal that was read past: a line torn by a
@@ -68,34 +70,83 @@ type parser struct {
 // a line end is a write cut short by a crash: kept when it is a whole
 // record (only the line end is missing), else ignored with a warning.
 func (p *parser) feed(data []byte) {
-	for len(data) > 0 && p.err == nil {
+	lines := make([]decoded, 0, bytes.Count(data, []byte{'\n'})+1)
+	for len(data) > 0 {
 		line, rest, complete := bytes.Cut(data, []byte{'\n'})
 		data = rest
-		p.line++
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+		lines = append(lines, decoded{line: line, complete: complete})
+	}
+	decodeAll(lines)
+	for _, d := range lines {
+		if p.err != nil {
+			return
 		}
-		p.parseLine(line, complete)
+		p.line++
+		if !d.blank {
+			p.add(d)
+		}
 	}
 }
 
-func (p *parser) parseLine(line []byte, complete bool) {
-	env, err := decodeEnvelope(line)
+// decoded is one line and what it decodes to.
+type decoded struct {
+	line     []byte
+	complete bool
+	blank    bool
+	rec      Record
+	// envErr is a line that is not a record; recErr a record whose
+	// payload does not decode (kept as Raw).
+	envErr, recErr error
+}
+
+// parallelLines is the size from which lines are decoded on every core:
+// decoding is the cost of reading a long journal, and lines are
+// independent until they are folded in order.
+const parallelLines = 512
+
+func decodeAll(lines []decoded) {
+	workers := min(runtime.GOMAXPROCS(0), len(lines)/parallelLines)
+	if workers < 2 {
+		decodeRange(lines)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (len(lines) + workers - 1) / workers
+	for start := 0; start < len(lines); start += chunk {
+		part := lines[start:min(start+chunk, len(lines))]
+		wg.Go(func() { decodeRange(part) })
+	}
+	wg.Wait()
+}
+
+func decodeRange(lines []decoded) {
+	for i := range lines {
+		d := &lines[i]
+		if len(bytes.TrimSpace(d.line)) == 0 {
+			d.blank = true
+			continue
+		}
+		d.rec, d.envErr, d.recErr = decodeLine(d.line)
+	}
+}
+
+// add folds one decoded line into the state, in file order.
+func (p *parser) add(d decoded) {
 	var newer *NewerFormatError
-	switch {
+	switch err := d.envErr; {
 	case errors.As(err, &newer):
 		p.err = fmt.Errorf("line %d: %w", p.line, err)
 		return
-	case err != nil && !complete:
+	case err != nil && !d.complete:
 		p.warn("incomplete last record (a write cut short by a crash); ignored")
 		return
 	case err != nil:
 		p.warn("not a journal record (%s); skipped", shortErr(err))
 		return
 	}
-	r, err := env.record()
-	if err != nil {
-		p.warn("%v", err)
+	r := d.rec
+	if d.recErr != nil {
+		p.warn("%v", d.recErr)
 	}
 	if len(p.records) > 0 && r.Seq <= p.lastSeq {
 		p.warn("sequence number %d after %d", r.Seq, p.lastSeq)

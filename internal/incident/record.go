@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -132,4 +133,58 @@ func (env envelope) record() (Record, error) {
 	}
 	r.Payload = p
 	return r, nil
+}
+
+// typedEnvelope decodes a line and its payload in one pass: Data holds a
+// pointer to the payload type the line names, which encoding/json fills.
+type typedEnvelope struct {
+	V        int       `json:"v"`
+	Seq      int64     `json:"seq"`
+	Time     time.Time `json:"time"`
+	Type     Type      `json:"type"`
+	Incident string    `json:"incident"`
+	Actor    string    `json:"actor,omitempty"`
+	Host     string    `json:"host,omitempty"`
+	PID      int       `json:"pid,omitempty"`
+	Data     Payload   `json:"data,omitempty"`
+}
+
+// decodeLine decodes one journal line. envErr means the line is not a
+// record; recErr that its payload does not fit its type (kept as Raw).
+// The common line, written by mayday, decodes in one pass; anything
+// unusual takes the general path, which gives the same result.
+func decodeLine(line []byte) (r Record, envErr, recErr error) {
+	if t, ok := peekType(line); ok {
+		if p := newPayload(t); p != nil {
+			env := typedEnvelope{Data: p}
+			if err := json.Unmarshal(line, &env); err == nil && env.Type == t && env.Data == p &&
+				env.V >= 1 && env.V <= FormatVersion && env.Seq >= 1 {
+				return Record{Seq: env.Seq, Time: env.Time, Type: env.Type, Incident: env.Incident,
+					Actor: env.Actor, Host: env.Host, PID: env.PID, Payload: deref(p)}, nil, nil
+			}
+		}
+	}
+	env, err := decodeEnvelope(line)
+	if err != nil {
+		return Record{}, err, nil
+	}
+	r, err = env.record()
+	return r, nil, err
+}
+
+var typeKey = []byte(`"type":"`)
+
+// peekType finds the record type of a line as mayday writes it (the type
+// before the payload, no escapes in it).
+func peekType(line []byte) (Type, bool) {
+	i := bytes.Index(line, typeKey)
+	if i < 0 || bytes.Index(line, []byte(`"data":`)) < i {
+		return "", false
+	}
+	rest := line[i+len(typeKey):]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return "", false
+	}
+	return Type(rest[:end]), true
 }
