@@ -32,8 +32,8 @@ type Report struct {
 	Actions  []ActionTaken    `json:"actions"`
 	// Unknown are intents without a result: outcome unknown.
 	Unknown   []incident.Entry `json:"unknown,omitempty"`
-	RootCause []string `json:"rootCauseHints,omitempty"`
-	Notes     []Note   `json:"notes,omitempty"`
+	RootCause []string         `json:"rootCauseHints,omitempty"`
+	Notes     []Note           `json:"notes,omitempty"`
 	// Edits are the engineer's text for the free-text sections.
 	Edits    Edits    `json:"edits"`
 	Analysis Analysis `json:"analysis"`
