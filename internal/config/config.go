@@ -34,6 +34,10 @@ type Config struct {
 	Refresh Refresh
 	// Health is thresholds and per-workload metric settings.
 	Health Health
+	// Notify is the webhooks told about incidents.
+	Notify Notify
+	// Incidents is where journals live and the report's template.
+	Incidents Incidents
 }
 
 // Context is the settings for kube contexts matching Name (an exact name or
@@ -115,7 +119,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err != nil {
 		return c, err
 	}
-	root.Known("theme", "contexts", "keys", "refresh", "health")
+	root.Known("theme", "contexts", "keys", "refresh", "health", "notify", "incidents")
 	if t, ok := root.String("theme"); ok {
 		if err := checkThemeName(t); err != nil {
 			root.Errorf("theme", "%v", err)
@@ -131,6 +135,12 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	if m, ok := root.Map("keys"); ok {
 		c.Keys = readKeys(m)
+	}
+	if m, ok := root.Map("notify"); ok {
+		c.Notify = readNotify(m)
+	}
+	if m, ok := root.Map("incidents"); ok {
+		c.Incidents = readIncidents(doc, m)
 	}
 	if m, ok := root.Map("refresh"); ok {
 		m.Known("tick", "coalesce")
