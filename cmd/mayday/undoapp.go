@@ -190,6 +190,10 @@ func appFailure(res *action.AppResult) string {
 	if len(left) > 0 {
 		msg += "; not attempted: " + strings.Join(left, ", ")
 	}
+	var ce *action.ConflictError
+	if errors.As(res.Err, &ce) {
+		msg += "; review with mayday history/diff, then run the undo again (--yes plans again once and applies)"
+	}
 	return msg
 }
 

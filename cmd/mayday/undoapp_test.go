@@ -127,3 +127,21 @@ func squash(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Someone changes checkout between the plan and the write: nothing is
+// overwritten, and the error says what they changed.
+func TestUndoAppStopsOnAPersonsChange(t *testing.T) {
+	c := newCLI(t, newDemo(t, true, demo.Options{}))
+	c.tty = true
+	c.stdin = strings.NewReader("y\n")
+	c.out = &triggerWriter{trigger: "server dry run: the API server accepted", fn: func() { setCheckoutImage(t, c, img213) }}
+	r := c.demoRun("undo", "app/shop", "--bake", "0")
+	r.wantCode(t, 1)
+	if !strings.Contains(r.stderr, "error: deployment/checkout changed after the plan was made") ||
+		!strings.Contains(r.stderr, "nothing was changed; review with mayday history/diff") || strings.Contains(r.stderr, "not attempted") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	if got := checkoutImage(c); got != img213 {
+		t.Errorf("the other writer's image was overwritten: %s", got)
+	}
+}

@@ -337,16 +337,14 @@ func (e *Executor) UndoApp(ctx context.Context, p *AppPlan, dry DryRun, replan f
 	for _, st := range p.Steps {
 		sr := AppStepResult{Step: st}
 		switch {
-		case res.Err != nil:
+		case res.Err != nil && st.Plan != nil:
 			sr.NotAttempted = true
 		case st.Plan == nil:
 			sr.Result = &Result{Outcome: OutcomeSkipped, DryRun: dry,
 				Message: fmt.Sprintf("already on revision %d, the one live at the chosen time", st.LiveRevision)}
 		default:
 			sr.Result, sr.Err = e.undoStep(ctx, st.Plan, dry, replan, &sr)
-			if sr.Err != nil {
-				res.Err = fmt.Errorf("%s: %w", st.Workload, sr.Err)
-			}
+			res.Err = sr.Err // Undo's errors name the workload
 		}
 		res.Steps = append(res.Steps, sr)
 		recordStep(rec, p.Actor, sr, dry)
