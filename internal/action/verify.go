@@ -66,6 +66,9 @@ type Verification struct {
 	HealthRecovered bool            `json:"healthRecovered,omitempty"`
 	RolloutDuration time.Duration   `json:"rolloutDuration"`
 	HealthDuration  time.Duration   `json:"healthDuration,omitempty"`
+	// IsVerified and Observed repeat Verified() and Summary() for JSON.
+	IsVerified bool   `json:"verified"`
+	Observed   string `json:"observed"`
 }
 
 // Verified reports whether the action is known to have worked.
@@ -127,6 +130,7 @@ func (vf *Verifier) Verify(ctx context.Context, ref rollout.Ref) *Verification {
 	if v.RolloutComplete && vf.Health != nil {
 		vf.bake(ctx, ref, v)
 	}
+	v.IsVerified, v.Observed = v.Verified(), v.Summary()
 	phase := PhaseVerified
 	if !v.Verified() {
 		phase = PhaseFailed
