@@ -185,7 +185,12 @@ func (a *app) setImage(ctx context.Context, cmd *cobra.Command, args []string, f
 		if f.Machine() {
 			return output.WriteDoc(out, f, doc)
 		}
-		if res.Outcome == action.OutcomeApplied {
+		switch {
+		case res.Outcome != action.OutcomeApplied:
+		case a.demo:
+			// Each --demo process has its own cluster.
+			fmt.Fprintln(out, "the demo cluster lives in this process only: run set-image with --watch to follow the rollout")
+		default:
 			fmt.Fprintln(out, "follow the rollout: "+a.statusHint(ref))
 		}
 		return nil
