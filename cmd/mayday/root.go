@@ -60,6 +60,7 @@ Try it without a cluster:
 	pf.BoolVar(&a.readOnly, "read-only", false, "Refuse every change to the cluster (undo is refused; dry runs on the client still work)")
 	pf.StringVar(&a.prometheusURL, "prometheus", "", "Prometheus base URL for health (overrides the context's prometheus.url in the config file)")
 	pf.BoolVar(&a.traceRequests, "trace-requests", false, "Print every API request (method, path, status, time) to stderr at the end")
+	pf.String("journal-dir", "", "Directory of incident journals (default: incidents.dir from the config, else $XDG_DATA_HOME/mayday/incidents)")
 	a.consoleOpts.add(root)
 	pf.SortFlags = false
 
@@ -72,6 +73,7 @@ Try it without a cluster:
 		newDecideCmd(a),
 		newSetImageCmd(a), newPauseCmd(a, true), newPauseCmd(a, false),
 		newSwitchCmd(a), newCanaryCmd(a),
+		newIncidentCmd(a), newReportCmd(a),
 		newVersionCmd(a),
 	)
 	return root

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/adrg/xdg"
+
 	"github.com/mayday-tui/mayday/internal/incident/report"
 	"github.com/mayday-tui/mayday/internal/yamlfields"
 )
@@ -17,6 +19,15 @@ type Incidents struct {
 	// ReportTemplate is a text/template file for `mayday report` and the
 	// report screen ("": the built-in template).
 	ReportTemplate string
+}
+
+// DefaultIncidentsDir is where journals live unless configured:
+// $XDG_DATA_HOME/mayday/incidents.
+func DefaultIncidentsDir(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "mayday", "incidents")
+	}
+	return filepath.Join(xdg.DataHome, "mayday", "incidents")
 }
 
 // readIncidents reads the section; relative paths are relative to the

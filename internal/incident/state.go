@@ -15,25 +15,25 @@ const (
 
 // Incident is the state a journal's records leave.
 type Incident struct {
-	ID        string
-	Title     string
-	Severity  string
-	Owner     string
-	Status    Status
-	Workloads []Workload
+	ID        string     `json:"id"`
+	Title     string     `json:"title"`
+	Severity  string     `json:"severity,omitempty"`
+	Owner     string     `json:"owner"`
+	Status    Status     `json:"status"`
+	Workloads []Workload `json:"workloads"`
 	// Host is where the incident was opened.
-	Host   string
-	Opened time.Time
+	Host   string    `json:"host,omitempty"`
+	Opened time.Time `json:"opened"`
 	// Closed and Resolution are set once closed.
-	Closed     time.Time
-	Resolution string
+	Closed     time.Time `json:"closed,omitzero"`
+	Resolution string    `json:"resolution,omitempty"`
 	// Actions counts the mutations attempted (intent records).
-	Actions int
+	Actions int `json:"actions"`
 	// Records counts the records; Last is the newest record's time.
-	Records int
-	Last    time.Time
+	Records int       `json:"records"`
+	Last    time.Time `json:"last"`
 	// Path is the journal file, when read from one.
-	Path string
+	Path string `json:"path,omitempty"`
 }
 
 // apply folds one record into the state.

@@ -45,7 +45,7 @@ func WriteList(w io.Writer, list []Listed, o TextOptions) error {
 }
 
 // WriteShow prints an incident's header and its timeline.
-func WriteShow(w io.Writer, inc Incident, entries []Entry, warnings []Warning, o TextOptions) error {
+func WriteShow(w io.Writer, inc Incident, entries []Entry, o TextOptions) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s\n", textsafe.String(inc.ID), textsafe.String(inc.Title))
 	fmt.Fprintf(&b, "status    %s", inc.Status)
@@ -87,15 +87,7 @@ func WriteShow(w io.Writer, inc Incident, entries []Entry, warnings []Warning, o
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s%s\n", e.Seq, o.time(e.Time), e.Type, textsafe.String(e.Actor), mark, textsafe.String(e.Text))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, x := range warnings {
-		if _, err := fmt.Fprintf(w, "warning: %s\n", x); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tw.Flush()
 }
 
 func dash(s string) string {

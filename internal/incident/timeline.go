@@ -4,18 +4,18 @@ import "time"
 
 // Entry is one line of an incident's timeline.
 type Entry struct {
-	Seq   int64
-	Time  time.Time
-	Type  Type
-	Actor string
+	Seq   int64     `json:"seq"`
+	Time  time.Time `json:"time"`
+	Type  Type      `json:"type"`
+	Actor string    `json:"actor"`
 	// Text is the record's one-line summary.
-	Text string
+	Text string `json:"text"`
 	// Outcome is set on intents: how the mutation ended, or
 	// OutcomeUnknown when no result was recorded.
-	Outcome OutcomeStatus
+	Outcome OutcomeStatus `json:"outcome,omitempty"`
 	// Unknown marks an intent without a result record: the process
 	// stopped between sending the change and recording how it ended.
-	Unknown bool
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // Timeline lists the records as entries, each intent marked with its

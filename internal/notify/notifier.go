@@ -77,6 +77,25 @@ func (n *Notifier) Wait(ctx context.Context) error {
 	}
 }
 
+// MaxDuration is the longest a delivery can take: every attempt timing
+// out, with the waits between them.
+func (n *Notifier) MaxDuration() time.Duration {
+	var longest time.Duration
+	for _, h := range n.Hooks {
+		d := time.Duration(h.Retries+1) * h.timeout()
+		wait := n.Backoff
+		if wait <= 0 {
+			wait = DefaultBackoff
+		}
+		for range h.Retries {
+			d += wait
+			wait = min(wait*2, maxBackoff)
+		}
+		longest = max(longest, d)
+	}
+	return longest
+}
+
 // Deliver sends msg to one webhook, retrying network errors, 5xx and 429
 // answers with a doubling backoff; other answers are final. It returns
 // the outcome as the journal records it.
