@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -16,12 +17,18 @@ func BenchmarkAppend(b *testing.B) {
 	defer j.Close()
 	w := Workload{Namespace: "shop", Name: "deployment/checkout"}
 	defer reportCPU(b)()
+	var took []time.Duration
 	for b.Loop() {
+		start := time.Now()
 		if _, err := j.Append(Record{Type: TypeExecuted, Payload: Phase{Action: "undo", Workload: w,
 			Message: "rolled back to revision 4", Detail: map[string]any{"revision": 4, "image": "checkout:2.0.3"}}}); err != nil {
 			b.Fatal(err)
 		}
+		took = append(took, time.Since(start))
 	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*9/10].Microseconds())/1000, "p90-ms")
 }
 
 // WriteSample writes a journal of n records shaped like a long incident.

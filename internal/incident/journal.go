@@ -329,6 +329,9 @@ func (j *Journal) write(r *Record, data json.RawMessage) error {
 	if r.Type == TypeOpened && len(j.p.records) > 0 {
 		return errTaken // another process reused the same empty file first
 	}
+	if r.Type == TypeIntent && j.p.inc.Status == StatusClosed {
+		return ErrClosed // closed meanwhile, perhaps by another process
+	}
 	if j.p.inc.ID != "" {
 		r.Incident = j.p.inc.ID
 	} else if o, ok := r.Payload.(Opened); ok {

@@ -461,3 +461,23 @@ func TestConcurrentHandles(t *testing.T) {
 		t.Errorf("refresh: %v, %d records", err, j.Incident().Records)
 	}
 }
+
+// An incident closed by another process refuses new intents here too.
+func TestIntentRefusedAfterCloseElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	j := openTest(t, dir)
+	other, err := Load(dir, j.ID(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.CloseIncident("bob", "done"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Intent(context.Background(), Action{Action: "undo", Workload: Workload{Name: "deployment/checkout"}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("intent after a close elsewhere: %v", err)
+	}
+	if p := Pending(j.Records()); len(p) != 0 {
+		t.Errorf("a refused intent was written: %+v", p)
+	}
+}
