@@ -63,7 +63,7 @@ func BenchmarkHealthKeyPressSlowPrometheus(b *testing.B) {
 	src := &tuitest.Metrics{}
 	m := healthApp(b, src, 120, 40)
 	src.Delay = 5 * time.Second // from now on every answer takes 5 s
-	keys := []tea.KeyPressMsg{tuitest.Key("down"), tuitest.Key("w"), tuitest.Key("down"), tuitest.Key("3"),
+	keys := []tea.KeyPressMsg{tuitest.Key("down"), tuitest.Key("t"), tuitest.Key("down"), tuitest.Key("3"),
 		tuitest.Key("up"), tuitest.Key("1"), tuitest.Key("up"), tuitest.Key("enter"), tuitest.Key("esc")}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

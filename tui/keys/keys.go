@@ -37,6 +37,8 @@ type Finder struct {
 	ClearFilter key.Binding
 	// Health opens the selected workload's health screen.
 	Health key.Binding
+	// Decide opens the decision wizard for the selected workload.
+	Decide key.Binding
 }
 
 // History is a workload's revision list.
@@ -46,6 +48,8 @@ type History struct {
 	Diff     key.Binding
 	Rollback key.Binding
 	Health   key.Binding
+	// Decide opens the decision wizard for the workload.
+	Decide key.Binding
 }
 
 // Health is a workload's health screen: charts of its signals over a
@@ -63,6 +67,32 @@ type Health struct {
 	Window1h   key.Binding
 	Window6h   key.Binding
 	Window24h  key.Binding
+	// Decide opens the decision wizard for the workload.
+	Decide key.Binding
+}
+
+// Wizard is the decision wizard: questions pre-answered from evidence,
+// the recommendation, and the action's execution and verification.
+type Wizard struct {
+	// Up and Down choose among a question's answers; on the
+	// recommendation they scroll.
+	Up   key.Binding
+	Down key.Binding
+	// Accept takes the chosen answer and goes to the next question.
+	Accept key.Binding
+	// Previous goes back to the question before (answers can be changed
+	// there; the decision is made again).
+	Previous key.Binding
+	// Skip accepts the evidence's answers up to the next question that
+	// needs the engineer, or the recommendation.
+	Skip key.Binding
+	// Execute plans the recommended action (plan, server dry run,
+	// confirmation, execution, verification).
+	Execute key.Binding
+	// Regather reads the evidence again and decides again.
+	Regather key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
 }
 
 // Diff is the diff view (scrolling).
@@ -103,6 +133,7 @@ type Map struct {
 	Diff     Diff
 	Rollback Rollback
 	Health   Health
+	Wizard   Wizard
 	Palette  Palette
 	// Disabled lists actions turned off by read-only mode or permissions,
 	// for the help screen to explain.
@@ -142,6 +173,7 @@ func Default() Map {
 			Filter:      b("filter", "/"),
 			ClearFilter: b("clear filter", "esc"),
 			Health:      b("health", "h"),
+			Decide:      b("decide", "w"),
 		},
 		History: History{
 			Up:       b("up", "up", "k"),
@@ -149,16 +181,29 @@ func Default() Map {
 			Diff:     b("diff against current", "d"),
 			Rollback: b("roll back to revision", "r"),
 			Health:   b("health", "h"),
+			Decide:   b("decide", "w"),
 		},
 		Health: Health{
 			Up:         b("previous signal", "up", "k"),
 			Down:       b("next signal", "down", "j"),
 			Details:    b("full evidence", "enter"),
-			NextWindow: b("next window", "w"),
+			NextWindow: b("next window", "t"),
 			Window15m:  b("last 15m", "1"),
 			Window1h:   b("last 1h", "2"),
 			Window6h:   b("last 6h", "3"),
 			Window24h:  b("last 24h", "4"),
+			Decide:     b("decide", "w"),
+		},
+		Wizard: Wizard{
+			Up:       b("previous answer", "up", "k"),
+			Down:     b("next answer", "down", "j"),
+			Accept:   b("accept answer", "enter"),
+			Previous: b("previous question", "left", "shift+tab"),
+			Skip:     b("accept evidence up to the next open question", "tab"),
+			Execute:  b("execute the recommendation", "x"),
+			Regather: b("gather evidence again", "r"),
+			PageUp:   b("page up", "pgup"),
+			PageDown: b("page down", "pgdown"),
 		},
 		Diff: Diff{
 			Up:       b("scroll up", "up", "k"),
@@ -209,11 +254,13 @@ func (m *Map) actions() []action {
 		{"finder.filter", "finder", &m.Finder.Filter, false},
 		{"finder.clearFilter", "finder", &m.Finder.ClearFilter, false},
 		{"finder.health", "finder", &m.Finder.Health, false},
+		{"finder.decide", "finder", &m.Finder.Decide, false},
 		{"history.up", "history", &m.History.Up, false},
 		{"history.down", "history", &m.History.Down, false},
 		{"history.diff", "history", &m.History.Diff, false},
 		{"history.rollback", "history", &m.History.Rollback, true},
 		{"history.health", "history", &m.History.Health, false},
+		{"history.decide", "history", &m.History.Decide, false},
 		{"health.up", "health", &m.Health.Up, false},
 		{"health.down", "health", &m.Health.Down, false},
 		{"health.details", "health", &m.Health.Details, false},
@@ -222,6 +269,19 @@ func (m *Map) actions() []action {
 		{"health.window1h", "health", &m.Health.Window1h, false},
 		{"health.window6h", "health", &m.Health.Window6h, false},
 		{"health.window24h", "health", &m.Health.Window24h, false},
+		{"health.decide", "health", &m.Health.Decide, false},
+		{"wizard.up", "wizard", &m.Wizard.Up, false},
+		{"wizard.down", "wizard", &m.Wizard.Down, false},
+		{"wizard.accept", "wizard", &m.Wizard.Accept, false},
+		{"wizard.previous", "wizard", &m.Wizard.Previous, false},
+		{"wizard.skip", "wizard", &m.Wizard.Skip, false},
+		// Execute leads to a plan and a confirmation, never straight to a
+		// write; read-only mode disables it so the recommendation is
+		// shown with the reason execution is refused.
+		{"wizard.execute", "wizard", &m.Wizard.Execute, true},
+		{"wizard.regather", "wizard", &m.Wizard.Regather, false},
+		{"wizard.pageUp", "wizard", &m.Wizard.PageUp, false},
+		{"wizard.pageDown", "wizard", &m.Wizard.PageDown, false},
 		{"diff.up", "diff", &m.Diff.Up, false},
 		{"diff.down", "diff", &m.Diff.Down, false},
 		{"diff.pageUp", "diff", &m.Diff.PageUp, false},
@@ -319,7 +379,7 @@ func suggest(name string, known []string) string {
 		}
 	}
 	if len(same) == 0 {
-		return " (screens: global, finder, history, health, diff, rollback, palette)"
+		return " (screens: global, finder, history, health, wizard, diff, rollback, palette)"
 	}
 	return " (" + strings.Join(same, ", ") + ")"
 }
@@ -362,19 +422,28 @@ func (g Global) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{g.Help, g.Palette}, {g.Back, g.Quit, g.ForceQuit}}
 }
 
-func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Health, f.Filter} }
+func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Health, f.Decide} }
 func (f Finder) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Health, f.Filter, f.ClearFilter}}
+	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Health, f.Decide, f.Filter, f.ClearFilter}}
 }
 
-func (h History) ShortHelp() []key.Binding { return []key.Binding{h.Diff, h.Rollback, h.Health} }
+func (h History) ShortHelp() []key.Binding {
+	return []key.Binding{h.Diff, h.Rollback, h.Health, h.Decide}
+}
 func (h History) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback, h.Health}}
+	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback, h.Health, h.Decide}}
 }
 
-func (h Health) ShortHelp() []key.Binding { return []key.Binding{h.NextWindow, h.Details} }
+func (h Health) ShortHelp() []key.Binding { return []key.Binding{h.NextWindow, h.Details, h.Decide} }
 func (h Health) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{h.Up, h.Down, h.Details}, {h.NextWindow, h.Window15m, h.Window1h, h.Window6h, h.Window24h}}
+	return [][]key.Binding{{h.Up, h.Down, h.Details, h.Decide}, {h.NextWindow, h.Window15m, h.Window1h, h.Window6h, h.Window24h}}
+}
+
+func (w Wizard) ShortHelp() []key.Binding {
+	return []key.Binding{w.Accept, w.Skip, w.Previous, w.Execute}
+}
+func (w Wizard) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{w.Up, w.Down, w.Accept, w.Previous, w.Skip}, {w.Execute, w.Regather, w.PageUp, w.PageDown}}
 }
 
 func (d Diff) ShortHelp() []key.Binding { return []key.Binding{d.PageDown, d.PageUp} }

@@ -68,10 +68,35 @@ func TestReadOnlyDisablesMutatingActions(t *testing.T) {
 	if m.History.Rollback.Enabled() || key.Matches(press("r"), m.History.Rollback) {
 		t.Error("rollback still enabled")
 	}
-	if len(m.Disabled) != 1 || m.Disabled[0].Action != "history.rollback" || m.Disabled[0].Keys != "r" || !strings.Contains(m.Disabled[0].Reason, "read-only") {
+	if len(m.Disabled) != 2 || m.Disabled[0].Action != "history.rollback" || m.Disabled[0].Keys != "r" || !strings.Contains(m.Disabled[0].Reason, "read-only") {
 		t.Errorf("disabled = %+v", m.Disabled)
+	}
+	// The wizard still decides; only executing is refused.
+	if m.Wizard.Execute.Enabled() || len(m.Disabled) < 2 || m.Disabled[1].Action != "wizard.execute" {
+		t.Errorf("wizard execute: enabled %v, disabled %+v", m.Wizard.Execute.Enabled(), m.Disabled)
+	}
+	if !m.Finder.Decide.Enabled() || !m.History.Decide.Enabled() || !m.Health.Decide.Enabled() || !m.Wizard.Accept.Enabled() {
+		t.Error("deciding is not mutating")
 	}
 	if !m.History.Diff.Enabled() {
 		t.Error("diff is not mutating")
+	}
+}
+
+// w opens the wizard on every workload screen; the health screen's
+// window cycle moved to t to leave w to it.
+func TestDecideKeys(t *testing.T) {
+	m := Default()
+	for _, b := range []key.Binding{m.Finder.Decide, m.History.Decide, m.Health.Decide} {
+		if !key.Matches(press("w"), b) {
+			t.Errorf("%+v does not take w", b.Help())
+		}
+	}
+	if key.Matches(press("w"), m.Health.NextWindow) || !key.Matches(press("t"), m.Health.NextWindow) {
+		t.Error("health.nextWindow is not t")
+	}
+	err := m.Apply("config.yaml", []config.KeyBinding{{Action: "health.decide", Keys: []string{"t"}, Line: 2}})
+	if err == nil || !strings.Contains(err.Error(), `keys.health.decide: "t" is already bound to health.nextWindow`) {
+		t.Errorf("clash: %v", err)
 	}
 }

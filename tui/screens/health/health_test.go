@@ -234,11 +234,11 @@ func TestWindowSwitchRequeriesAndDropsStaleAnswers(t *testing.T) {
 		t.Error("an answer to an older question replaced the newer one")
 	}
 
-	// w cycles: 6h → 24h → 15m.
-	s = drive(t, s, tuitest.Key("w"))
-	s = drive(t, s, tuitest.Key("w"))
+	// t cycles: 6h → 24h → 15m.
+	s = drive(t, s, tuitest.Key("t"))
+	s = drive(t, s, tuitest.Key("t"))
 	if s.Window() != 15*time.Minute {
-		t.Errorf("w twice from 6h gives %v", s.Window())
+		t.Errorf("t twice from 6h gives %v", s.Window())
 	}
 }
 
