@@ -153,6 +153,9 @@ func (s Screen) Selected() metrics.Signal {
 // Title names the screen.
 func (s Screen) Title() string { return "health of " + textsafe.String(s.ref.String()) }
 
+// Workload is the workload judged.
+func (s Screen) Workload() rollout.Ref { return s.ref }
+
 // KeyMap is for help and the footer.
 func (s Screen) KeyMap() help.KeyMap { return s.c.Keys.Health }
 

@@ -104,6 +104,9 @@ func (s Screen) checkAccess() tea.Cmd {
 // Title names the workload.
 func (s Screen) Title() string { return textsafe.String(s.ref.String()) }
 
+// Workload is the workload shown.
+func (s Screen) Workload() rollout.Ref { return s.ref }
+
 // Keys is the screen's key map with rollback disabled when this user or
 // this console cannot roll back.
 func (s Screen) Keys() keys.History {

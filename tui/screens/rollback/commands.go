@@ -63,7 +63,7 @@ type Pod struct {
 // console's cache is warm, so the plan costs no request, and the two
 // questions run at once. PlanUndo over the cache reader also finds
 // autoscalers (the HPA warning).
-func prepare(deps common.Deps, token string, ref rollout.Ref, target types.UID, toRevision int64, now time.Time) tea.Cmd {
+func prepare(deps common.Deps, token string, ref rollout.Ref, target types.UID, toRevision int64, reason string, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		ctx := deps.Ctx
 		var (
@@ -88,7 +88,7 @@ func prepare(deps common.Deps, token string, ref rollout.Ref, target types.UID, 
 			toRevision = r.Number
 		}
 		plan, err := rollout.PlanUndo(ctx, deps.Reader, ref, rollout.UndoOptions{
-			ToRevision: toRevision, Now: now, Attribution: rollout.Attribution{Actor: actor},
+			ToRevision: toRevision, Now: now, Attribution: rollout.Attribution{Actor: actor, Reason: reason},
 		})
 		return PreparedMsg{token: token, Plan: plan, History: h, Err: err}
 	}

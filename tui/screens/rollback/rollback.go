@@ -74,10 +74,24 @@ type Screen struct {
 	width, height int
 }
 
+// Options say why the target was suggested and what to record.
+type Options struct {
+	// Why is shown beside the target (WithReason).
+	Why string
+	// Reason is recorded in the change-cause and the Event, as the CLI's
+	// --reason.
+	Reason string
+}
+
 // New returns the flow and its first command, the plan.
 func New(deps common.Deps, c *common.Common, ref rollout.Ref, rev rollout.Revision) (Screen, tea.Cmd) {
+	return NewWith(deps, c, ref, rev, Options{})
+}
+
+// NewWith is New with a suggestion's reason and a reason to record.
+func NewWith(deps common.Deps, c *common.Common, ref rollout.Ref, rev rollout.Revision, o Options) (Screen, tea.Cmd) {
 	s := Screen{
-		c: c, deps: deps, ref: ref, rev: rev,
+		c: c, deps: deps, ref: ref, rev: rev, why: o.Why,
 		// The token ties answers to this flow: two flows for the same
 		// revision (leave, open again) must not take each other's answers.
 		token: string(rev.Source.UID) + "@" + strconv.FormatInt(c.Now().UnixNano(), 10),
@@ -90,7 +104,7 @@ func New(deps common.Deps, c *common.Common, ref rollout.Ref, rev rollout.Revisi
 		s.phase, s.err = PlanFailed, errors.New("the console has no client to act with")
 		return s, nil
 	}
-	return s, prepare(deps, s.token, ref, rev.Source.UID, rev.Number, c.Now())
+	return s, prepare(deps, s.token, ref, rev.Source.UID, rev.Number, o.Reason, c.Now())
 }
 
 // WithReason says why the target was suggested rather than picked.
