@@ -171,6 +171,9 @@ type Deps struct {
 	// HealthRefresh is how often health is queried again (0 =
 	// metrics.DefaultRefresh).
 	HealthRefresh time.Duration
+	// Decision feeds the decision wizard; nil: the wizard says it cannot
+	// decide here.
+	Decision *Decision
 }
 
 // Refresh is how often health is queried again.
