@@ -13,9 +13,13 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/mayday-tui/mayday/internal/action"
 	"github.com/mayday-tui/mayday/internal/config"
+	"github.com/mayday-tui/mayday/internal/decide"
+	"github.com/mayday-tui/mayday/internal/evidence"
 	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/textsafe"
@@ -23,6 +27,7 @@ import (
 	"github.com/mayday-tui/mayday/tui/app"
 	"github.com/mayday-tui/mayday/tui/common"
 	"github.com/mayday-tui/mayday/tui/keys"
+	"github.com/mayday-tui/mayday/tui/screens/wizard"
 	"github.com/mayday-tui/mayday/tui/styles"
 	"github.com/mayday-tui/mayday/tui/workload"
 )
@@ -78,6 +83,18 @@ type Deps struct {
 	// HealthRefresh is how often health is queried again (0 =
 	// metrics.DefaultRefresh).
 	HealthRefresh time.Duration
+	// Policy is the decision wizard's policy (nil: the built-in
+	// default); PolicyErr is the problem found in the team's policy file,
+	// shown in the wizard while the default decides.
+	Policy    *decide.Policy
+	PolicyErr error
+	// Dynamic reaches HTTPRoutes, VirtualServices and Argo Rollouts for
+	// the wizard's canary rollbacks; nil offers only Services and
+	// Deployments.
+	Dynamic dynamic.Interface
+	// RequestTimeout is the connection's request timeout: a verification
+	// checks a quiet watch this often (0: it waits on the watch alone).
+	RequestTimeout time.Duration
 }
 
 // Run opens the console and blocks until the user quits or ctx ends.
@@ -235,8 +252,45 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 		Ctx: ctx, Cluster: cluster, Actions: actions, Common: c, Theme: theme,
 		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
 		Health: d.Health, HealthRefresh: d.HealthRefresh,
+		Decision: decision(d, cluster, actionClient, readOnly, now),
 	}
 	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly}, opts
+}
+
+// decision is what the decision wizard reads and acts with: evidence from
+// the informer cache and the metrics source, the policy, and the actions
+// over the bounded client, whose events go to the log file.
+func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interface, readOnly bool, now func() time.Time) *common.Decision {
+	dec := &common.Decision{Policy: d.Policy, PolicyErr: d.PolicyErr}
+	reader := cluster.Reader()
+	if reader == nil {
+		return dec
+	}
+	g := &evidence.Gatherer{Reader: reader, Health: d.Health, Now: now}
+	if actionClient != nil {
+		g.App = evidence.AppFinder(actionClient, reader)
+	}
+	dec.Gather = g.Gather
+	if actionClient == nil {
+		return dec
+	}
+	watch := d.Client
+	if watch == nil {
+		watch = actionClient
+	}
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dec.Ops = wizard.NewOps(wizard.OpsConfig{
+		Client: actionClient, WatchClient: watch, Dynamic: d.Dynamic, ReadOnly: readOnly, Health: d.Health,
+		Probe: d.RequestTimeout,
+		Recorder: action.RecorderFunc(func(e action.Event) {
+			logger.Info("action event", "action", e.Action, "phase", string(e.Phase), "namespace", e.Namespace,
+				"workload", e.Workload, "actor", e.Actor, "duration", e.Duration, "detail", e.Detail)
+		}),
+	})
+	return dec
 }
 
 func contextTheme(cfg *config.Config, kubeContext string) string {

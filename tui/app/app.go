@@ -15,12 +15,15 @@ import (
 
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
+	"github.com/mayday-tui/mayday/internal/textsafe"
 	"github.com/mayday-tui/mayday/themes"
 	"github.com/mayday-tui/mayday/tui/common"
 	"github.com/mayday-tui/mayday/tui/components/help"
 	"github.com/mayday-tui/mayday/tui/components/palette"
 	"github.com/mayday-tui/mayday/tui/components/statusbar"
+	"github.com/mayday-tui/mayday/tui/screens/health"
 	"github.com/mayday-tui/mayday/tui/screens/history"
+	"github.com/mayday-tui/mayday/tui/screens/wizard"
 	"github.com/mayday-tui/mayday/tui/screens/workloads"
 	"github.com/mayday-tui/mayday/tui/styles"
 	"github.com/mayday-tui/mayday/tui/workload"
@@ -47,6 +50,9 @@ type Options struct {
 	Health *metrics.Health
 	// HealthRefresh is how often health is queried again (0 = default).
 	HealthRefresh time.Duration
+	// Decision feeds the decision wizard (w); nil: the wizard says it
+	// cannot decide here.
+	Decision *common.Decision
 }
 
 // Model is the root model; the only tea.Model of the console.
@@ -86,7 +92,7 @@ func (m Model) deps() common.Deps {
 		reader = m.opts.Cluster.Reader()
 	}
 	return common.Deps{Ctx: m.opts.Ctx, Reader: reader, Actions: m.opts.Actions,
-		Health: m.opts.Health, HealthRefresh: m.opts.HealthRefresh}
+		Health: m.opts.Health, HealthRefresh: m.opts.HealthRefresh, Decision: m.opts.Decision}
 }
 
 // Init draws the first frame at once (the finder's loading state) and
@@ -162,6 +168,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.push(msg.Screen), msg.Cmd
 	case common.OpenWorkloadMsg:
 		return m.open(msg.Ref)
+	case openWizardMsg:
+		return m.openWizard(msg.ref)
 	case common.BackMsg:
 		return m.back(), nil
 	case common.ShowHelpMsg:
@@ -240,6 +248,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, g.Help):
 			return m.showHelp(), nil
 		}
+		if ref, b, ok := m.decideTarget(); ok && key.Matches(msg, b) {
+			return m.openWizard(ref)
+		}
 	}
 	return m.toTop(msg)
 }
@@ -289,6 +300,30 @@ func (m Model) open(ref rollout.Ref) (tea.Model, tea.Cmd) {
 	return m.push(s), cmd
 }
 
+// decideTarget is the workload w opens the decision wizard for on the
+// screen on top, and the key that does it there.
+func (m Model) decideTarget() (rollout.Ref, key.Binding, bool) {
+	k := m.c.Keys
+	switch s := m.Top().(type) {
+	case workloads.Screen:
+		r, ok := s.Finder().Selected()
+		return r.Ref, k.Finder.Decide, ok
+	case history.Screen:
+		return s.Workload(), k.History.Decide, true
+	case health.Screen:
+		return s.Workload(), k.Health.Decide, true
+	}
+	return rollout.Ref{}, key.Binding{}, false
+}
+
+// openWizardMsg opens the decision wizard (from the palette).
+type openWizardMsg struct{ ref rollout.Ref }
+
+func (m Model) openWizard(ref rollout.Ref) (tea.Model, tea.Cmd) {
+	s, cmd := wizard.New(m.deps(), m.c, ref)
+	return m.push(s), cmd
+}
+
 func (m Model) quit() (tea.Model, tea.Cmd) {
 	if len(m.inFlight) > 0 {
 		m.confirmQuit = true
@@ -314,6 +349,9 @@ func (m Model) showHelp() Model {
 func (m Model) openPalette() Model {
 	var items []common.Command
 	items = append(items, m.Top().Commands()...)
+	if ref, b, ok := m.decideTarget(); ok && b.Enabled() {
+		items = append(items, common.Command{Title: "decide: " + textsafe.String(ref.String()), Keys: b.Help().Key, Msg: openWizardMsg{ref: ref}})
+	}
 	if len(m.stack) > 1 {
 		items = append(items, common.Command{Title: "Go to Workloads", Msg: goHomeMsg{}})
 	}
