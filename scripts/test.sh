@@ -41,6 +41,10 @@ fi
 if ! env -u TMUX TMUX_TMPDIR="$(mktemp -d)" bash scripts/e2e/console-demo.sh 120x40 80x24; then
   exit 1
 fi
+step "decision wizard end to end (the built binary in tmux, --demo)"
+if ! env -u TMUX TMUX_TMPDIR="$(mktemp -d)" bash scripts/e2e/wizard-demo.sh 120x40 80x24; then
+  exit 1
+fi
 
 step "test bed: build (cached)"
 bash scripts/testbed/build.sh
