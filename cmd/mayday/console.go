@@ -5,8 +5,10 @@ import (
 	"errors"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/mayday-tui/mayday/internal/config"
+	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/tui"
 )
@@ -51,8 +53,17 @@ func (a *app) console(ctx context.Context, cmd *cobra.Command) error {
 		// share one alerts list per refresh.
 		health.Memo = &metrics.Memo{}
 	}
+	policy, policyErr := a.loadPolicy("") // a bad policy is shown in the wizard; the default decides
+	var dyn dynamic.Interface             // the demo cluster has no CRDs
+	if conn.Config != nil {
+		if dyn, err = dynamic.NewForConfig(conn.Config); err != nil {
+			return err
+		}
+	}
+	timeout, _ := kube.ParseRequestTimeout(*a.kube.Timeout) // validated with the flags
 	return tui.Run(ctx, tui.Deps{
 		Health: health, HealthRefresh: cfg.For(conn.Context).Prometheus.Refresh,
+		Policy: policy, PolicyErr: policyErr, Dynamic: dyn, RequestTimeout: timeout,
 		Client: conn.WatchClient, ActionClient: conn.Client, Context: conn.Context, Namespace: conn.Namespace, AllNamespaces: a.consoleOpts.allNamespaces,
 		Config: cfg, ConfigErr: cfgErr, ThemesDir: paths.ThemesDir(),
 		Theme: a.consoleOpts.theme, NoColor: a.consoleOpts.noColor, ReadOnly: a.readOnly,
