@@ -258,8 +258,9 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 }
 
 // decision is what the decision wizard reads and acts with: evidence from
-// the informer cache and the metrics source, the policy, and the actions
-// over the bounded client, whose events go to the log file.
+// the informer cache, the metrics source and (for the application and
+// traffic) the bounded client, the policy, and the actions over that
+// client, whose events go to the log file.
 func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interface, readOnly bool, now func() time.Time) *common.Decision {
 	dec := &common.Decision{Policy: d.Policy, PolicyErr: d.PolicyErr}
 	reader := cluster.Reader()
@@ -269,6 +270,7 @@ func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interfac
 	g := &evidence.Gatherer{Reader: reader, Health: d.Health, Now: now}
 	if actionClient != nil {
 		g.App = evidence.AppFinder(actionClient, reader)
+		g.Traffic = evidence.TrafficFinder(actionClient, d.Dynamic)
 	}
 	dec.Gather = g.Gather
 	if actionClient == nil {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end run of the decision wizard on the demo cluster, in tmux, as a
 # user: open checkout's history, press w, see the evidence's answer to
-# "is something wrong" (critical), answer the question the evidence cannot
-# (traffic: rolling), accept the rest, see the recommendation "rollback to
+# "is something wrong" (critical) and to "how does it take traffic"
+# (rolling), accept the rest, see the recommendation "rollback to
 # revision 5" (the last known good), execute it through the plan, the
 # server dry run and the confirmation, and watch the wizard verify it: the
 # rollout completes and health turns healthy. Asserts on captured screen
@@ -51,11 +51,10 @@ scenario() {
 	wait_for "$s" "health: ✗ critical"
 	capture "$s" 1-question
 	tmux send-keys -t "$s" Enter
+	wait_for "$s" "Question 2 · traffic"
 	wait_for "$s" "How does the workload take traffic?"
-	wait_for "$s" "? needs your answer"
-	capture "$s" 2-open-question
-	tmux send-keys -t "$s" Down Down Enter
-	wait_for "$s" "Question 3 · paused"
+	wait_for "$s" "rolling"
+	capture "$s" 2-traffic
 	tmux send-keys -t "$s" Tab
 	wait_for "$s" "→ ROLLBACK to revision 5"
 	wait_for "$s" "last known good"

@@ -150,6 +150,9 @@ func canaryObject(c *decide.Canary) (kind, name string) {
 	}
 	switch c.Mechanism {
 	case "deployment-pair":
+		if strings.Contains(c.Name, ",") {
+			return "deployment", "NAME" // several canaries: the engineer names one
+		}
 		return "deployment", c.Name
 	case "argo-rollouts":
 		return "rollout", c.Name
