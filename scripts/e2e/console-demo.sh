@@ -18,23 +18,8 @@ bin=$OUT/mayday
 GOFLAGS=-mod=mod go build -o "$bin" ./cmd/mayday
 fail=0
 
-# wait_for SESSION TEXT: poll the screen until TEXT shows, for up to 30 s
-# (a bound for a broken run, not a speed assertion).
-wait_for() {
-	local s=$1 text=$2
-	for _ in $(seq 300); do
-		if tmux capture-pane -t "$s" -p | grep -qF -- "$text"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL [$s]: never saw: $text" >&2
-	tmux capture-pane -t "$s" -p >&2
-	# Runs inside the per-size subshell: leave it, which marks the size failed.
-	exit 1
-}
-
-capture() { tmux capture-pane -t "$1" -p >"$OUT/$1-$2.txt"; }
+# shellcheck source=scripts/e2e/lib.sh
+. scripts/e2e/lib.sh
 
 for size in "${sizes[@]}"; do
 	w=${size%x*} h=${size#*x}

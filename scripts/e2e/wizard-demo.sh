@@ -21,22 +21,8 @@ OUT=${OUT:-$(mktemp -d)}
 bin=$OUT/mayday
 GOFLAGS=-mod=mod go build -o "$bin" ./cmd/mayday
 
-# wait_for SESSION TEXT [SECONDS]: poll the screen until TEXT shows (30 s
-# unless told; a bound for a broken run, not a speed assertion).
-wait_for() {
-	local s=$1 text=$2 secs=${3:-30}
-	for _ in $(seq $((secs * 10))); do
-		if tmux capture-pane -t "$s" -p | grep -qF -- "$text"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL [$s]: never saw: $text" >&2
-	tmux capture-pane -t "$s" -p >&2
-	exit 1
-}
-
-capture() { tmux capture-pane -t "$1" -p >"$OUT/$1-$2.txt"; }
+# shellcheck source=scripts/e2e/lib.sh
+. scripts/e2e/lib.sh
 
 scenario() {
 	local s=$1
