@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mayday-tui/mayday/internal/textsafe"
+	"github.com/mayday-tui/mayday/internal/yamlfields"
 )
 
 // AnswerType is the kind of answer a question takes.
@@ -162,7 +163,7 @@ func (p *Policy) unknownQuestion(id string) error {
 	if n, ok := p.nodes[id]; ok && n.o != nil {
 		msg = fmt.Sprintf("%q is an outcome, not a question", id)
 	}
-	if s := closest(id, ids); s != "" && s != id {
+	if s := yamlfields.Closest(id, ids); s != "" && s != id {
 		return fmt.Errorf("%s (did you mean %q?)", msg, s)
 	}
 	return fmt.Errorf("%s (questions: %s)", msg, strings.Join(ids, ", "))
@@ -194,35 +195,4 @@ func checkImage(s string) error {
 		return fmt.Errorf("%q names no tag or digest: say which build has the fix (%s:TAG)", s, s)
 	}
 	return nil
-}
-
-// closest suggests the candidate nearest to s (edit distance ≤ 2).
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

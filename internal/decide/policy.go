@@ -550,7 +550,7 @@ func readOutcome(o *outcome, m yamlfields.Mapping) {
 		for _, x := range Actions() {
 			names = append(names, string(x))
 		}
-		if s := closest(a, names); s != "" {
+		if s := yamlfields.Closest(a, names); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		} else {
 			msg += " (" + actionList() + ")"

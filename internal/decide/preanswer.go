@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mayday-tui/mayday/internal/metrics"
+	"github.com/mayday-tui/mayday/internal/yamlfields"
 )
 
 // preAnswer is the evidence's answer to a question: the answer and its
@@ -94,7 +95,7 @@ func lookupEvidence(name string) (evidenceKey, error) {
 		arg, ok := strings.CutPrefix(name, "deployed-within:")
 		if !ok {
 			msg := fmt.Sprintf("unknown evidence %q", name)
-			if s := closest(name, EvidenceKeys()); s != "" {
+			if s := yamlfields.Closest(name, EvidenceKeys()); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (known: " + strings.Join(EvidenceKeys(), ", ") + ")"

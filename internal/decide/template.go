@@ -7,6 +7,7 @@ import (
 
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/textsafe"
+	"github.com/mayday-tui/mayday/internal/yamlfields"
 )
 
 // Placeholders lists the names a reason or risk line may use in braces,
@@ -95,7 +96,7 @@ func checkPlaceholder(name string) error {
 		}
 	}
 	msg := fmt.Sprintf("unknown placeholder {%s}", name)
-	if s := closest(name, Placeholders()); s != "" {
+	if s := yamlfields.Closest(name, Placeholders()); s != "" {
 		return fmt.Errorf("%s (did you mean {%s}?)", msg, s)
 	}
 	return fmt.Errorf("%s (known: %s, answer:QUESTION)", msg, strings.Join(Placeholders(), ", "))

@@ -3,6 +3,8 @@ package decide
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mayday-tui/mayday/internal/yamlfields"
 )
 
 // validate checks the policy as a graph: the start, every reference, that
@@ -46,7 +48,7 @@ func (p *Policy) validate(file string, startLine int, inherited map[string]bool,
 }
 
 func (p *Policy) suggest(id string) string {
-	if s := closest(id, p.order); s != "" {
+	if s := yamlfields.Closest(id, p.order); s != "" {
 		return fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return ""

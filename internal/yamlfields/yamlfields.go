@@ -148,7 +148,7 @@ func (m Mapping) Known(allowed ...string) {
 	for _, e := range m.Entries() {
 		if !slices.Contains(allowed, e.Key) {
 			msg := "unknown setting"
-			if s := closest(e.Key, allowed); s != "" {
+			if s := Closest(e.Key, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (known: " + strings.Join(allowed, ", ") + ")"
@@ -342,8 +342,9 @@ func describe(n *yaml.Node) string {
 	return "an unexpected value"
 }
 
-// closest suggests the allowed key nearest to k (edit distance ≤ 2).
-func closest(k string, allowed []string) string {
+// Closest suggests the allowed name nearest to k (edit distance ≤ 2,
+// ignoring case) for "did you mean" hints; "" when none is that near.
+func Closest(k string, allowed []string) string {
 	best, bestD := "", 3
 	for _, a := range allowed {
 		if d := distance(strings.ToLower(k), strings.ToLower(a)); d < bestD {
