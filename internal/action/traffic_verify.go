@@ -75,18 +75,7 @@ func (v *TrafficVerification) Summary() string {
 	if !v.Traffic {
 		return s
 	}
-	switch {
-	case !v.HealthChecked:
-		s += "; health not checked"
-	case v.HealthRecovered:
-		s += fmt.Sprintf("; health %s %s after %s", v.Health.State.Glyph(), v.Health.State, roundDuration(v.HealthDuration))
-	default:
-		s += fmt.Sprintf("; health %s %s after the %s bake", v.Health.State.Glyph(), v.Health.State, roundDuration(v.HealthDuration))
-		if v.Health.Reason != "" {
-			s += " (" + v.Health.Reason + ")"
-		}
-	}
-	return s
+	return s + healthSummary(v.HealthChecked, v.HealthRecovered, v.Health, v.HealthDuration)
 }
 
 // Verify observes an executed plan: its objects still hold what was

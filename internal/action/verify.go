@@ -99,16 +99,21 @@ func (v *Verification) Summary() string {
 	if !v.RolloutComplete {
 		return s
 	}
+	return s + healthSummary(v.HealthChecked, v.HealthRecovered, v.Health, v.HealthDuration)
+}
+
+// healthSummary is the health part of a verification's summary, shared by
+// rollouts and traffic shifts: "; health ✓ healthy after 1m0s".
+func healthSummary(checked, recovered bool, h metrics.Verdict, took time.Duration) string {
 	switch {
-	case !v.HealthChecked:
-		s += "; health not checked"
-	case v.HealthRecovered:
-		s += fmt.Sprintf("; health %s %s after %s", v.Health.State.Glyph(), v.Health.State, roundDuration(v.HealthDuration))
-	default:
-		s += fmt.Sprintf("; health %s %s after the %s bake", v.Health.State.Glyph(), v.Health.State, roundDuration(v.HealthDuration))
-		if v.Health.Reason != "" {
-			s += " (" + v.Health.Reason + ")"
-		}
+	case !checked:
+		return "; health not checked"
+	case recovered:
+		return fmt.Sprintf("; health %s %s after %s", h.State.Glyph(), h.State, roundDuration(took))
+	}
+	s := fmt.Sprintf("; health %s %s after the %s bake", h.State.Glyph(), h.State, roundDuration(took))
+	if h.Reason != "" {
+		s += " (" + h.Reason + ")"
 	}
 	return s
 }
