@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Listed is one journal in a directory.
@@ -76,4 +77,43 @@ func Locate(dir, arg string) (string, error) {
 		return "", fmt.Errorf("reading journal: %w", err)
 	}
 	return path, nil
+}
+
+// PendingIntent is an intent without a result in some incident's
+// journal: a change whose outcome is unknown.
+type PendingIntent struct {
+	Incident string `json:"incident"`
+	Path     string `json:"path"`
+	Seq      int64  `json:"seq"`
+	Actor    string `json:"actor"`
+	Host     string `json:"host,omitempty"`
+	// Action is what was about to be sent.
+	Action Action    `json:"action"`
+	Time   time.Time `json:"time"`
+}
+
+// PendingIn lists the intents without a result of the open incidents in
+// dir, oldest first. Journals that cannot be read are skipped (List
+// reports them).
+func PendingIn(dir string) ([]PendingIntent, error) {
+	list, err := List(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []PendingIntent
+	for _, l := range list {
+		if l.Err != nil || l.Pending == 0 || l.Status != StatusOpen {
+			continue
+		}
+		_, recs, _, err := Read(l.Path)
+		if err != nil {
+			continue
+		}
+		for _, r := range Pending(recs) {
+			a, _ := r.Payload.(Action)
+			out = append(out, PendingIntent{Incident: l.ID, Path: l.Path, Seq: r.Seq, Actor: r.Actor, Host: r.Host, Action: a, Time: r.Time})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b PendingIntent) int { return a.Time.Compare(b.Time) })
+	return out, nil
 }

@@ -41,6 +41,11 @@ type Row struct {
 	Phase       rollout.Phase
 	Message     string // escaped
 	UID         types.UID
+	// Incident is the mayday.dev/incident annotation: the incident a
+	// mayday action on this workload was part of (escaped; "" none), and
+	// IncidentBy the actor of that action (mayday.dev/actor).
+	Incident   string
+	IncidentBy string
 }
 
 // Change names a changed object; see kube.Key.
