@@ -187,6 +187,40 @@ type PauseResult struct {
 // change of the template or of the paused flag by someone else is a
 // *ChangedError.
 func (e *Executor) Pause(ctx context.Context, p *PausePlan, dry DryRun, rec Recorder) (*PauseResult, error) {
+	if dry != DryRunNone || e.ReadOnly || p.Noop {
+		return e.pause(ctx, p, dry, rec)
+	}
+	m := Mutation{Action: p.Action(), Namespace: p.Workload.Namespace, Workload: p.Workload.String(),
+		Description: p.Message, ResourceVersion: p.ResourceVersion, Actor: p.Attribution.Actor,
+		Detail: map[string]any{"reason": p.Attribution.Reason}}
+	return journaled(ctx, e, m, func(inc string) (*PauseResult, Outcome, map[string]any, error) {
+		p, err := p.withIncident(inc)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		res, err := e.pause(ctx, p, dry, rec)
+		if res == nil {
+			return nil, "", nil, err
+		}
+		return res, res.Outcome, map[string]any{"outcome": string(res.Outcome), "resourceVersion": res.ResourceVersion}, err
+	})
+}
+
+// withIncident is the plan attributed to incident id, its patch included.
+func (p *PausePlan) withIncident(id string) (*PausePlan, error) {
+	if id == "" || p.Attribution.Incident == id {
+		return p, nil
+	}
+	patch, err := rollout.SetPatchAnnotation(p.PatchType, p.Patch, rollout.IncidentAnnotation, id)
+	if err != nil {
+		return nil, fmt.Errorf("adding the incident to the patch: %w", err)
+	}
+	np := *p
+	np.Attribution.Incident, np.Patch = id, patch
+	return &np, nil
+}
+
+func (e *Executor) pause(ctx context.Context, p *PausePlan, dry DryRun, rec Recorder) (*PauseResult, error) {
 	start := time.Now()
 	res := &PauseResult{Plan: p, DryRun: dry}
 	if dry == DryRunClient {

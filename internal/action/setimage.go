@@ -127,6 +127,26 @@ type ImageResult struct {
 // moved; a change by someone else is a *ChangedError), a read-back when
 // the API does not answer, and an Event on the workload.
 func (e *Executor) SetImage(ctx context.Context, p *rollout.ImagePlan, dry DryRun, rec Recorder) (*ImageResult, error) {
+	if dry != DryRunNone || e.ReadOnly || p.Skip {
+		return e.setImage(ctx, p, dry, rec)
+	}
+	m := Mutation{Action: SetImageAction, Namespace: p.Workload.Namespace, Workload: p.Workload.String(),
+		Description: "set image " + settingsText(p.Settings), ResourceVersion: p.ResourceVersion, Actor: p.Attribution.Actor,
+		Detail: map[string]any{"reason": p.Attribution.Reason}}
+	return journaled(ctx, e, m, func(inc string) (*ImageResult, Outcome, map[string]any, error) {
+		p, err := p.WithIncident(inc)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		res, err := e.setImage(ctx, p, dry, rec)
+		if res == nil {
+			return nil, "", nil, err
+		}
+		return res, res.Outcome, map[string]any{"outcome": string(res.Outcome), "resourceVersion": res.ResourceVersion, "replans": res.Replans}, err
+	})
+}
+
+func (e *Executor) setImage(ctx context.Context, p *rollout.ImagePlan, dry DryRun, rec Recorder) (*ImageResult, error) {
 	start := time.Now()
 	res := &ImageResult{Plan: p, DryRun: dry}
 	if dry == DryRunClient {

@@ -103,11 +103,7 @@ func (t *Traffic) Execute(ctx context.Context, p *TrafficPlan, dry DryRun, rec R
 		if rv == "" {
 			rv = lastRV[s.Object]
 		}
-		obj, sr, err := t.sendStep(ctx, s, rv, opts)
-		if err != nil && dry == DryRunNone && outcomeUnknown(err) {
-			obj, err = t.readBackStep(s, err)
-			sr.Unknown = err == nil
-		}
+		obj, sr, err := t.journaledStep(ctx, p, s, rv, opts, dry)
 		res.Steps = append(res.Steps, sr)
 		if err != nil {
 			res.Duration = time.Since(start)
@@ -130,6 +126,45 @@ func (t *Traffic) Execute(ctx context.Context, p *TrafficPlan, dry DryRun, rec R
 		res.EventError = err.Error()
 	}
 	return res, nil
+}
+
+// journaledStep sends one step; a real write is recorded in the ledger
+// before it is sent, and its result after. The first intent's incident
+// attributes the action's Event.
+func (t *Traffic) journaledStep(ctx context.Context, p *TrafficPlan, s TrafficStep, rv string, opts metav1.PatchOptions, dry DryRun) (*unstructured.Unstructured, TrafficStepResult, error) {
+	send := func() (*unstructured.Unstructured, TrafficStepResult, error) {
+		obj, sr, err := t.sendStep(ctx, s, rv, opts)
+		if err != nil && dry == DryRunNone && outcomeUnknown(err) {
+			obj, err = t.readBackStep(s, err)
+			sr.Unknown = err == nil
+		}
+		return obj, sr, err
+	}
+	if dry != DryRunNone {
+		return send()
+	}
+	a := p.Request.Attribution
+	m := Mutation{Action: string(p.Request.Action), Namespace: s.Object.Namespace, Workload: s.Object.String(),
+		Description: s.Description, ResourceVersion: rv, Actor: a.Actor,
+		Detail: map[string]any{"pattern": p.Pattern, "reason": a.Reason}}
+	var sr TrafficStepResult
+	obj, err := journaled(ctx, t.Executor, m, func(inc string) (*unstructured.Unstructured, Outcome, map[string]any, error) {
+		if p.Request.Attribution.Incident == "" {
+			p.Request.Attribution.Incident = inc
+		}
+		var obj *unstructured.Unstructured
+		var err error
+		obj, sr, err = send()
+		var na *notAppliedError
+		if errors.As(err, &na) {
+			return nil, OutcomeNotApplied, nil, err
+		}
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return obj, OutcomeApplied, map[string]any{"resourceVersion": sr.ResourceVersion, "resent": sr.Resent, "readBack": sr.Unknown}, nil
+	})
+	return obj, sr, err
 }
 
 // sendStep sends one guarded write, re-sending it while conflicts are
@@ -172,7 +207,7 @@ func (t *Traffic) readBackStep(s TrafficStep, cause error) (*unstructured.Unstru
 		return nil, fmt.Errorf("%s: the write was sent but the API did not answer (%v), and reading it back failed (%v): the outcome is unknown", s.Description, cause, err)
 	}
 	if ok, why := holds(obj, s.Expect); !ok {
-		return nil, fmt.Errorf("%s: the API did not answer the write (%v); reading it back shows it was NOT applied (%s)", s.Description, cause, why)
+		return nil, &notAppliedError{msg: fmt.Sprintf("%s: the API did not answer the write (%v); reading it back shows it was NOT applied (%s)", s.Description, cause, why)}
 	}
 	return obj, nil
 }
@@ -253,3 +288,9 @@ func (t *Traffic) leaveTrafficEvent(ctx context.Context, p *TrafficPlan, obj *un
 	_, err := t.Client.CoreV1().Events(p.Object.Namespace).Create(ctx, ev, metav1.CreateOptions{})
 	return err
 }
+
+// notAppliedError is a write whose answer was lost and that reading back
+// shows did not land.
+type notAppliedError struct{ msg string }
+
+func (e *notAppliedError) Error() string { return e.msg }

@@ -102,6 +102,9 @@ type Executor struct {
 	ReadOnly bool
 	// Host names this machine in events ("" = os.Hostname).
 	Host string
+	// Ledger records each mutation before it is sent and how it ended
+	// (nil: nothing is journaled). When it cannot record, nothing is sent.
+	Ledger Ledger
 }
 
 // CheckUndoAllowed refuses up front what would fail later: read-only mode
@@ -116,8 +119,34 @@ func (e *Executor) CheckUndoAllowed(ctx context.Context, ref rollout.Ref) error 
 }
 
 // Undo executes an undo plan. A conflict returns *ConflictError with the
-// plan made again on the new state; nothing is retried blindly.
+// plan made again on the new state; nothing is retried blindly. A real
+// write is recorded in the ledger first (and refused when it cannot be).
 func (e *Executor) Undo(ctx context.Context, p *rollout.Plan, dry DryRun) (*Result, error) {
+	if dry != DryRunNone || e.ReadOnly || p.Skip {
+		return e.undo(ctx, p, dry)
+	}
+	m := Mutation{Action: "undo", Namespace: p.Workload.Namespace, Workload: p.Workload.String(),
+		Description: fmt.Sprintf("roll back from revision %d to revision %d", p.FromRevision, p.ToRevision),
+		ResourceVersion: p.ResourceVersion, Actor: p.Attribution.Actor,
+		Detail: map[string]any{"fromRevision": p.FromRevision, "toRevision": p.ToRevision, "reason": p.Attribution.Reason}}
+	return journaled(ctx, e, m, func(inc string) (*Result, Outcome, map[string]any, error) {
+		p, err := p.WithIncident(inc)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		res, err := e.undo(ctx, p, dry)
+		if res == nil {
+			return nil, "", nil, err
+		}
+		detail := map[string]any{"outcome": string(res.Outcome), "resourceVersion": res.ResourceVersion, "replans": res.Replans}
+		if res.Unknown {
+			detail["readBack"] = res.Message
+		}
+		return res, res.Outcome, detail, err
+	})
+}
+
+func (e *Executor) undo(ctx context.Context, p *rollout.Plan, dry DryRun) (*Result, error) {
 	start := time.Now()
 	res := &Result{Plan: p, DryRun: dry}
 	if dry == DryRunClient {
