@@ -126,7 +126,7 @@ func (e *Executor) Undo(ctx context.Context, p *rollout.Plan, dry DryRun) (*Resu
 		return e.undo(ctx, p, dry)
 	}
 	m := Mutation{Action: "undo", Namespace: p.Workload.Namespace, Workload: p.Workload.String(),
-		Description: fmt.Sprintf("roll back from revision %d to revision %d", p.FromRevision, p.ToRevision),
+		Description:     fmt.Sprintf("roll back from revision %d to revision %d", p.FromRevision, p.ToRevision),
 		ResourceVersion: p.ResourceVersion, Actor: p.Attribution.Actor,
 		Detail: map[string]any{"fromRevision": p.FromRevision, "toRevision": p.ToRevision, "reason": p.Attribution.Reason}}
 	return journaled(ctx, e, m, func(inc string) (*Result, Outcome, map[string]any, error) {
