@@ -39,6 +39,10 @@ type Finder struct {
 	Health key.Binding
 	// Decide opens the decision wizard for the selected workload.
 	Decide key.Binding
+	// OpenIncident opens an incident about the selected workload; Report
+	// shows the current incident's report.
+	OpenIncident key.Binding
+	Report       key.Binding
 }
 
 // History is a workload's revision list.
@@ -50,6 +54,10 @@ type History struct {
 	Health   key.Binding
 	// Decide opens the decision wizard for the workload.
 	Decide key.Binding
+	// OpenIncident opens an incident about the workload; Report shows
+	// the current incident's report.
+	OpenIncident key.Binding
+	Report       key.Binding
 }
 
 // Health is a workload's health screen: charts of its signals over a
@@ -118,6 +126,37 @@ type Rollback struct {
 	PageDown key.Binding
 }
 
+// Report is the incident report: the draft rendered, scrolled; its
+// free-text sections edited in place; the Markdown exported.
+type Report struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	// Edit opens the editor on a free-text section (saved as you type).
+	Edit key.Binding
+	// Export writes the Markdown next to the journal.
+	Export key.Binding
+	// NextSection and PreviousSection choose the section being edited.
+	NextSection     key.Binding
+	PreviousSection key.Binding
+}
+
+// IncidentForm opens an incident: title, severity, affected workload.
+type IncidentForm struct {
+	// Submit opens the incident (and, when one is already current,
+	// confirms opening another).
+	Submit        key.Binding
+	NextField     key.Binding
+	PreviousField key.Binding
+	// LowerSeverity and RaiseSeverity move between SEV1 and SEV4 while
+	// the severity is chosen.
+	RaiseSeverity key.Binding
+	LowerSeverity key.Binding
+}
+
 // Palette is the command palette.
 type Palette struct {
 	Up   key.Binding
@@ -134,6 +173,8 @@ type Map struct {
 	Rollback Rollback
 	Health   Health
 	Wizard   Wizard
+	Report   Report
+	Incident IncidentForm
 	Palette  Palette
 	// Disabled lists actions turned off by read-only mode or permissions,
 	// for the help screen to explain.
@@ -174,14 +215,19 @@ func Default() Map {
 			ClearFilter: b("clear filter", "esc"),
 			Health:      b("health", "h"),
 			Decide:      b("decide", "w"),
+			// Short descriptions: the finder's footer must fit 80 columns.
+			OpenIncident: b("incident", "n"),
+			Report:       b("report", "i"),
 		},
 		History: History{
-			Up:       b("up", "up", "k"),
-			Down:     b("down", "down", "j"),
-			Diff:     b("diff against current", "d"),
-			Rollback: b("roll back to revision", "r"),
-			Health:   b("health", "h"),
-			Decide:   b("decide", "w"),
+			Up:           b("up", "up", "k"),
+			Down:         b("down", "down", "j"),
+			Diff:         b("diff against current", "d"),
+			Rollback:     b("roll back to revision", "r"),
+			Health:       b("health", "h"),
+			Decide:       b("decide", "w"),
+			OpenIncident: b("incident", "n"),
+			Report:       b("report", "i"),
 		},
 		Health: Health{
 			Up:         b("previous signal", "up", "k"),
@@ -221,6 +267,25 @@ func Default() Map {
 			PageUp:   b("page up", "pgup"),
 			PageDown: b("page down", "pgdown"),
 		},
+		Report: Report{
+			Up:              b("scroll up", "up", "k"),
+			Down:            b("scroll down", "down", "j"),
+			PageUp:          b("page up", "pgup", "b"),
+			PageDown:        b("page down", "pgdown", "space"),
+			Top:             b("top", "home", "g"),
+			Bottom:          b("bottom", "end", "G"),
+			Edit:            b("edit a section", "e"),
+			Export:          b("export Markdown", "x"),
+			NextSection:     b("next section", "tab"),
+			PreviousSection: b("previous section", "shift+tab"),
+		},
+		Incident: IncidentForm{
+			Submit:        b("open the incident", "enter"),
+			NextField:     b("next field", "tab", "down"),
+			PreviousField: b("previous field", "shift+tab", "up"),
+			RaiseSeverity: b("more severe", "left"),
+			LowerSeverity: b("less severe", "right"),
+		},
 		Palette: Palette{
 			Up:   b("up", "up", "ctrl+p"),
 			Down: b("down", "down", "ctrl+n"),
@@ -255,12 +320,17 @@ func (m *Map) actions() []action {
 		{"finder.clearFilter", "finder", &m.Finder.ClearFilter, false},
 		{"finder.health", "finder", &m.Finder.Health, false},
 		{"finder.decide", "finder", &m.Finder.Decide, false},
+		// Journaling is not a cluster mutation: incidents work read-only.
+		{"finder.openIncident", "finder", &m.Finder.OpenIncident, false},
+		{"finder.report", "finder", &m.Finder.Report, false},
 		{"history.up", "history", &m.History.Up, false},
 		{"history.down", "history", &m.History.Down, false},
 		{"history.diff", "history", &m.History.Diff, false},
 		{"history.rollback", "history", &m.History.Rollback, true},
 		{"history.health", "history", &m.History.Health, false},
 		{"history.decide", "history", &m.History.Decide, false},
+		{"history.openIncident", "history", &m.History.OpenIncident, false},
+		{"history.report", "history", &m.History.Report, false},
 		{"health.up", "health", &m.Health.Up, false},
 		{"health.down", "health", &m.Health.Down, false},
 		{"health.details", "health", &m.Health.Details, false},
@@ -296,6 +366,21 @@ func (m *Map) actions() []action {
 		{"rollback.down", "rollback", &m.Rollback.Down, false},
 		{"rollback.pageUp", "rollback", &m.Rollback.PageUp, false},
 		{"rollback.pageDown", "rollback", &m.Rollback.PageDown, false},
+		{"report.up", "report", &m.Report.Up, false},
+		{"report.down", "report", &m.Report.Down, false},
+		{"report.pageUp", "report", &m.Report.PageUp, false},
+		{"report.pageDown", "report", &m.Report.PageDown, false},
+		{"report.top", "report", &m.Report.Top, false},
+		{"report.bottom", "report", &m.Report.Bottom, false},
+		{"report.edit", "report", &m.Report.Edit, false},
+		{"report.export", "report", &m.Report.Export, false},
+		{"report.nextSection", "report", &m.Report.NextSection, false},
+		{"report.previousSection", "report", &m.Report.PreviousSection, false},
+		{"incident.submit", "incident", &m.Incident.Submit, false},
+		{"incident.nextField", "incident", &m.Incident.NextField, false},
+		{"incident.previousField", "incident", &m.Incident.PreviousField, false},
+		{"incident.raiseSeverity", "incident", &m.Incident.RaiseSeverity, false},
+		{"incident.lowerSeverity", "incident", &m.Incident.LowerSeverity, false},
 		{"palette.up", "palette", &m.Palette.Up, false},
 		{"palette.down", "palette", &m.Palette.Down, false},
 		{"palette.run", "palette", &m.Palette.Run, false},
@@ -379,7 +464,7 @@ func suggest(name string, known []string) string {
 		}
 	}
 	if len(same) == 0 {
-		return " (screens: global, finder, history, health, wizard, diff, rollback, palette)"
+		return " (screens: global, finder, history, health, wizard, diff, rollback, report, incident, palette)"
 	}
 	return " (" + strings.Join(same, ", ") + ")"
 }
@@ -388,6 +473,24 @@ func suggest(name string, known []string) string {
 func (m *Map) SetReadOnly(reason string) {
 	for _, a := range m.actions() {
 		if a.mutating && a.binding.Enabled() {
+			m.Disabled = append(m.Disabled, Disabled{
+				Action: a.name, Keys: a.binding.Help().Key, Desc: a.binding.Help().Desc, Reason: reason,
+			})
+			a.binding.SetEnabled(false)
+		}
+	}
+}
+
+// SetIncidentsUnavailable disables the incident actions of the finder and
+// the history (the console has no journal), remembering why for help.
+func (m *Map) SetIncidentsUnavailable(reason string) {
+	for _, a := range m.actions() {
+		switch a.name {
+		case "finder.openIncident", "finder.report", "history.openIncident", "history.report":
+		default:
+			continue
+		}
+		if a.binding.Enabled() {
 			m.Disabled = append(m.Disabled, Disabled{
 				Action: a.name, Keys: a.binding.Help().Key, Desc: a.binding.Help().Desc, Reason: reason,
 			})
@@ -422,16 +525,19 @@ func (g Global) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{g.Help, g.Palette}, {g.Back, g.Quit, g.ForceQuit}}
 }
 
-func (f Finder) ShortHelp() []key.Binding { return []key.Binding{f.Open, f.Health, f.Decide} }
+func (f Finder) ShortHelp() []key.Binding {
+	return []key.Binding{f.Open, f.Health, f.Decide, f.OpenIncident, f.Report}
+}
 func (f Finder) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom}, {f.Open, f.Health, f.Decide, f.Filter, f.ClearFilter}}
+	return [][]key.Binding{{f.Up, f.Down, f.PageUp, f.PageDown, f.Top, f.Bottom},
+		{f.Open, f.Health, f.Decide, f.Filter, f.ClearFilter}, {f.OpenIncident, f.Report}}
 }
 
 func (h History) ShortHelp() []key.Binding {
-	return []key.Binding{h.Diff, h.Rollback, h.Health, h.Decide}
+	return []key.Binding{h.Diff, h.Rollback, h.Health, h.Decide, h.OpenIncident, h.Report}
 }
 func (h History) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback, h.Health, h.Decide}}
+	return [][]key.Binding{{h.Up, h.Down}, {h.Diff, h.Rollback, h.Health, h.Decide}, {h.OpenIncident, h.Report}}
 }
 
 func (h Health) ShortHelp() []key.Binding { return []key.Binding{h.NextWindow, h.Details, h.Decide} }
@@ -454,6 +560,26 @@ func (d Diff) FullHelp() [][]key.Binding {
 func (r Rollback) ShortHelp() []key.Binding { return []key.Binding{r.Confirm, r.Cancel} }
 func (r Rollback) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{r.Confirm, r.Cancel}, {r.Up, r.Down, r.PageUp, r.PageDown}}
+}
+
+func (r Report) ShortHelp() []key.Binding { return []key.Binding{r.Edit, r.Export, r.PageDown} }
+func (r Report) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{r.Up, r.Down, r.PageUp, r.PageDown, r.Top, r.Bottom}, {r.Edit, r.Export}}
+}
+
+// ReportEditing is the report's key map while a section is edited.
+type ReportEditing Report
+
+func (r ReportEditing) ShortHelp() []key.Binding {
+	return []key.Binding{r.NextSection, r.PreviousSection}
+}
+func (r ReportEditing) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{r.NextSection, r.PreviousSection}}
+}
+
+func (f IncidentForm) ShortHelp() []key.Binding { return []key.Binding{f.Submit, f.NextField} }
+func (f IncidentForm) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{f.Submit, f.NextField, f.PreviousField}, {f.RaiseSeverity, f.LowerSeverity}}
 }
 
 func (p Palette) ShortHelp() []key.Binding  { return []key.Binding{p.Run} }

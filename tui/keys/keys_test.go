@@ -100,3 +100,59 @@ func TestDecideKeys(t *testing.T) {
 		t.Errorf("clash: %v", err)
 	}
 }
+
+// n and i work on the finder and the history, read-only too: journaling
+// is not a cluster mutation.
+func TestIncidentKeys(t *testing.T) {
+	m := Default()
+	m.SetReadOnly("read-only mode (--read-only)")
+	for _, b := range []key.Binding{m.Finder.OpenIncident, m.History.OpenIncident} {
+		if !b.Enabled() || !key.Matches(press("n"), b) {
+			t.Errorf("%+v does not take n in read-only mode", b.Help())
+		}
+	}
+	for _, b := range []key.Binding{m.Finder.Report, m.History.Report} {
+		if !b.Enabled() || !key.Matches(press("i"), b) {
+			t.Errorf("%+v does not take i in read-only mode", b.Help())
+		}
+	}
+	if !m.Report.Edit.Enabled() || !m.Report.Export.Enabled() {
+		t.Error("editing and exporting the report are not mutations")
+	}
+	err := m.Apply("config.yaml", []config.KeyBinding{
+		{Action: "report.edit", Keys: []string{"E"}, Line: 2},
+		{Action: "finder.report", Keys: []string{"h"}, Line: 3},
+		{Action: "incident.submit", Keys: []string{"ctrl+s"}, Line: 4},
+	})
+	if err == nil || !strings.Contains(err.Error(), `config.yaml:3: keys.finder.report: "h" is already bound to finder.health`) {
+		t.Errorf("clash: %v", err)
+	}
+	if key.Matches(press("e"), m.Report.Edit) || !key.Matches(press("E"), m.Report.Edit) || m.Report.Edit.Help().Desc != "edit a section" {
+		t.Errorf("report.edit = %+v", m.Report.Edit.Help())
+	}
+	if key.Matches(press("enter"), m.Incident.Submit) {
+		t.Error("incident.submit still takes enter")
+	}
+	err = m.Apply("config.yaml", []config.KeyBinding{{Action: "report.exprot", Keys: []string{"X"}, Line: 9}})
+	if err == nil || !strings.Contains(err.Error(), "keys.report.exprot: unknown action (report.up") || !strings.Contains(err.Error(), "report.export") {
+		t.Errorf("unknown report action: %v", err)
+	}
+}
+
+func TestIncidentsUnavailable(t *testing.T) {
+	m := Default()
+	m.SetIncidentsUnavailable("no incident journal: the journal directory cannot be created")
+	m.SetIncidentsUnavailable("again") // listed once
+	for _, b := range []key.Binding{m.Finder.OpenIncident, m.Finder.Report, m.History.OpenIncident, m.History.Report} {
+		if b.Enabled() {
+			t.Errorf("%+v still enabled", b.Help())
+		}
+	}
+	if len(m.Disabled) != 4 || m.Disabled[0].Action != "finder.openIncident" || m.Disabled[0].Keys != "n" ||
+		!strings.Contains(m.Disabled[0].Reason, "journal directory cannot be created") {
+		t.Errorf("disabled = %+v", m.Disabled)
+	}
+	if !m.Finder.Decide.Enabled() || !m.Report.Edit.Enabled() {
+		t.Error("other actions stay")
+	}
+}
