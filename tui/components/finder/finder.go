@@ -68,6 +68,10 @@ type Model struct {
 
 	// health is each workload's health; nil hides the health columns.
 	health map[rollout.Ref]Health
+	// inProgress marks workloads whose incident is in progress.
+	inProgress map[rollout.Ref]InProgress
+	// unknownOutcome is the notice about actions whose outcome is unknown.
+	unknownOutcome string
 }
 
 // New returns an empty finder that shows a loading state until SetRows.
@@ -143,6 +147,12 @@ func (m Model) row(i int) workload.Row {
 // Update handles keys, pastes and filter results.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case InProgressMsg:
+		m.SetInProgress(msg.Workloads)
+		return m, nil
+	case UnknownOutcomeMsg:
+		m.SetUnknownOutcome(msg.Notice)
+		return m, nil
 	case FilteredMsg:
 		m = m.filtered(msg)
 		if m.openWhenDone && !m.pending {

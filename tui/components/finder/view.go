@@ -124,13 +124,20 @@ func (m Model) View() string {
 	if h == 1 {
 		return common.Fit(lines[0], w, h)
 	}
+	if m.bannerShown() {
+		lines = append(lines, common.Truncate(m.c.Styles.Warning.Render("⚠ "+m.unknownOutcome), w))
+	}
 
 	nsW, nameW := 0, 0
 	first, last := m.offset, min(m.offset+m.listHeight(), m.Len())
 	for i := first; i < last; i++ {
 		r := m.row(i)
 		nsW = max(nsW, lipgloss.Width(r.Namespace))
-		nameW = max(nameW, lipgloss.Width(r.Name))
+		nw := lipgloss.Width(r.Name)
+		if _, ok := m.inProgress[r.Ref]; ok {
+			nw += 2 // " ⚑"
+		}
+		nameW = max(nameW, nw)
 	}
 	cols, _ := layout(w, m.c.AllNamespaces(), m.health != nil, min(nsW, 24), nameW)
 	showHeader := h >= 4
@@ -156,6 +163,9 @@ func (m Model) listHeight() int {
 		h--
 	}
 	if m.height >= 6 {
+		h--
+	}
+	if m.bannerShown() {
 		h--
 	}
 	return max(h, 0)
@@ -251,14 +261,26 @@ func (m Model) empty(w int) []string {
 	return msg
 }
 
-// detailLine explains the selected workload's rollout state in words.
+// detailLine explains the selected workload's rollout state in words,
+// after its incident when one is in progress.
 func (m Model) detailLine(w int) (string, bool) {
 	r, ok := m.Selected()
-	if !ok || r.Message == "" {
+	if !ok {
+		return "", false
+	}
+	p, marked := m.inProgress[r.Ref]
+	if r.Message == "" && !marked {
 		return "", false
 	}
 	s := m.c.Styles
-	return common.Truncate(s.Muted.Render(r.Ref.Kind.Short()+"/"+r.Name+": ")+phaseStyle(r.Phase, m).Render(r.Message), w), true
+	line := s.Muted.Render(r.Ref.Kind.Short() + "/" + r.Name + ": ")
+	if marked {
+		line += s.Warning.Render(Flag + " " + p.Text())
+		if r.Message != "" {
+			line += s.Muted.Render(" · ")
+		}
+	}
+	return common.Truncate(line+phaseStyle(r.Phase, m).Render(r.Message), w), true
 }
 
 // seg is a piece of a row with its style.
@@ -304,6 +326,16 @@ func (m Model) renderRow(r workload.Row, pos []int, cols []column, w int, select
 			p := pos
 			if nsOffset > 0 {
 				p = positionsIn(pos, nsOffset, nsOffset+len(r.Name))
+			}
+			if _, marked := m.inProgress[r.Ref]; marked && c.width >= 3 {
+				// The flag follows the name (cut to leave it room).
+				nw := min(common.Width(r.Name), c.width-2)
+				segs = append(segs, highlight(r.Name, p, nw, s.Base, s.Match)...)
+				segs = append(segs, seg{text: " " + Flag, style: s.Warning, w: 2})
+				if pad := c.width - nw - 2; pad > 0 {
+					addPlain(strings.Repeat(" ", pad))
+				}
+				continue
 			}
 			segs = append(segs, highlight(r.Name, p, c.width, s.Base, s.Match)...)
 		case colReady:
