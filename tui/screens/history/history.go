@@ -17,6 +17,7 @@ import (
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/internal/textsafe"
 	"github.com/mayday-tui/mayday/tui/common"
+	"github.com/mayday-tui/mayday/tui/components/finder"
 	"github.com/mayday-tui/mayday/tui/keys"
 	"github.com/mayday-tui/mayday/tui/screens/diff"
 	"github.com/mayday-tui/mayday/tui/screens/health"
@@ -61,6 +62,9 @@ type Screen struct {
 	// health is each revision's health while live; nil without a metrics
 	// source.
 	health *revisionHealth
+	// incident is the incident in progress the workload's last mayday
+	// action was part of (nil: none, or closed).
+	incident *finder.InProgress
 }
 
 // New returns the screen and the commands that load the history and
@@ -183,6 +187,14 @@ type rollbackToMsg struct {
 	Why string
 }
 
+// Incident is the incident in progress shown in the header.
+func (s Screen) Incident() (finder.InProgress, bool) {
+	if s.incident == nil {
+		return finder.InProgress{}, false
+	}
+	return *s.incident, true
+}
+
 // History is the last history read (nil before the first).
 func (s Screen) History() *rollout.History { return s.hist }
 
@@ -224,6 +236,12 @@ func (s Screen) update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return s, nil // an older read, or another workload's
 		}
 		s.loaded(msg)
+	case finder.InProgressMsg:
+		s.incident = nil
+		if p, ok := msg.Workloads[s.ref]; ok {
+			s.incident = &p
+		}
+		s.scroll()
 	case AccessCheckedMsg:
 		if msg.Ref == s.ref {
 			var fe *kube.ForbiddenError

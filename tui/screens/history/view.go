@@ -11,7 +11,8 @@ import (
 )
 
 // headLines is the title, the rollout state, a blank line and the column
-// headings above the table.
+// headings above the table; an incident in progress adds its line under
+// the title.
 const headLines = 4
 
 // layout splits the body between the table and the details of the
@@ -20,6 +21,9 @@ const headLines = 4
 func (s Screen) layout() (tableH int, details []string) {
 	details = s.details()
 	tableH = s.height - headLines
+	if s.incident != nil {
+		tableH--
+	}
 	if s.err != nil {
 		tableH--
 	}
@@ -60,6 +64,9 @@ func (s Screen) View() string {
 		title += st.Muted.Render(fmt.Sprintf(" · %d revisions, current %d", len(h.Revisions), h.Current))
 	}
 	lines = append(lines, title)
+	if p := s.incident; p != nil {
+		lines = append(lines, common.Truncate(st.Warning.Render(finder.Flag+" "+p.Text()), s.width))
+	}
 	switch {
 	case s.loading && s.hist == nil:
 		lines = append(lines, st.Muted.Render("Loading history…"))
