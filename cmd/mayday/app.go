@@ -70,6 +70,9 @@ type app struct {
 	prometheusURL string
 	// consoleOpts holds the console's own flags.
 	consoleOpts consoleFlags
+	// journal is the incident journal of an action command that changes
+	// the cluster (nil otherwise).
+	journal *actionJournal
 }
 
 func newApp(env *environment) *app {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -64,7 +65,8 @@ func newDemo(t *testing.T, started bool, opts demo.Options) *demo.Cluster {
 
 func newCLI(t *testing.T, c *demo.Cluster) *cli {
 	dir := t.TempDir()
-	return &cli{t: t, cluster: c, env: map[string]string{},
+	// Journals go under the test's directory, never the real home.
+	return &cli{t: t, cluster: c, env: map[string]string{"XDG_DATA_HOME": filepath.Join(dir, "data")},
 		paths: config.Paths{ConfigDir: dir, StateDir: dir}}
 }
 

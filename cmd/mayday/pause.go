@@ -45,7 +45,7 @@ attributed like pause; resuming a deployment that is not paused changes nothing.
 	format := addOutputFlag(cmd, "Output format of the result: table, json or yaml")
 	f := cmd.Flags()
 	f.StringVar(&fl.reason, "reason", "", "Why; recorded in the Event (and, for pause, in mayday.dev/pause-reason)")
-	f.StringVar(&fl.incident, "incident", "", "Incident ID, recorded as the mayday.dev/incident annotation")
+	f.StringVar(&fl.incident, "incident", "", "Incident to journal this action in (joined when its journal exists, else opened with this id; default: the open incident about the workload, else a new one); recorded as the mayday.dev/incident annotation")
 	f.StringVar(&fl.dryRun, "dry-run", "none", `"none" changes the cluster, "client" only prints the plan, "server" has the API server validate the change without persisting it`)
 	f.BoolVarP(&fl.yes, "yes", "y", false, "Do not ask for confirmation")
 	cmd.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
@@ -54,7 +54,7 @@ attributed like pause; resuming a deployment that is not paused changes nothing.
 	return cmd
 }
 
-func (a *app) pause(ctx context.Context, cmd *cobra.Command, arg string, pause bool, fl pauseFlags, format func() (output.Format, error)) error {
+func (a *app) pause(ctx context.Context, cmd *cobra.Command, arg string, pause bool, fl pauseFlags, format func() (output.Format, error)) (err error) {
 	f, err := format()
 	if err != nil {
 		return err
@@ -69,6 +69,10 @@ func (a *app) pause(ctx context.Context, cmd *cobra.Command, arg string, pause b
 	if strings.ContainsAny(fl.reason+fl.incident, "\n\r") {
 		return usagef(cmd, "--reason and --incident must be one line")
 	}
+	if err := a.startJournal(cmd, fl.incident, dry); err != nil {
+		return err
+	}
+	defer func() { a.endJournal(ctx, cmd, err) }()
 	conn, err := a.connect(ctx, false)
 	if err != nil {
 		return err
@@ -78,7 +82,7 @@ func (a *app) pause(ctx context.Context, cmd *cobra.Command, arg string, pause b
 		return err
 	}
 	rec := a.recorder()
-	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly}
+	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly, Ledger: a.ledger()}
 	p, err := action.PreparePause(ctx, exec, action.PauseRequest{Ref: ref, Pause: pause, Reason: fl.reason,
 		Incident: fl.incident, DryRun: dry, Recorder: rec})
 	if err != nil {

@@ -70,7 +70,7 @@ verified (also when the fallback rolled back), 2 usage, 3 --timeout passed.`,
 	format := addOutputFlag(cmd, "Output format of the result: table, json or yaml (the plan goes to stderr with json/yaml)")
 	f := cmd.Flags()
 	f.StringVar(&fl.reason, "reason", "", "Why you roll forward; recorded in the change-cause and the Event")
-	f.StringVar(&fl.incident, "incident", "", "Incident ID, recorded as the mayday.dev/incident annotation")
+	f.StringVar(&fl.incident, "incident", "", "Incident to journal this action in (joined when its journal exists, else opened with this id; default: the open incident about the workload, else a new one); recorded as the mayday.dev/incident annotation")
 	f.StringVar(&fl.dryRun, "dry-run", "none", `"none" changes the cluster, "client" only prints the plan, "server" has the API server validate the change without persisting it`)
 	f.BoolVarP(&fl.yes, "yes", "y", false, "Do not ask for confirmation (also not before a fallback rollback)")
 	f.BoolVarP(&fl.watch, "watch", "w", false, "Follow the rollout, then the health verdict for up to --bake; fall back as --fallback says")
@@ -83,7 +83,7 @@ verified (also when the fallback rolled back), 2 usage, 3 --timeout passed.`,
 	return cmd
 }
 
-func (a *app) setImage(ctx context.Context, cmd *cobra.Command, args []string, fl setImageFlags, format func() (output.Format, error)) error {
+func (a *app) setImage(ctx context.Context, cmd *cobra.Command, args []string, fl setImageFlags, format func() (output.Format, error)) (err error) {
 	f, err := format()
 	if err != nil {
 		return err
@@ -121,6 +121,10 @@ func (a *app) setImage(ctx context.Context, cmd *cobra.Command, args []string, f
 	if strings.ContainsAny(fl.reason+fl.incident, "\n\r") {
 		return usagef(cmd, "--reason and --incident must be one line")
 	}
+	if err := a.startJournal(cmd, fl.incident, dry); err != nil {
+		return err
+	}
+	defer func() { a.endJournal(ctx, cmd, err) }()
 	conn, err := a.connect(ctx, true)
 	if err != nil {
 		return err
@@ -130,7 +134,7 @@ func (a *app) setImage(ctx context.Context, cmd *cobra.Command, args []string, f
 		return err
 	}
 	rec := a.recorder()
-	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly}
+	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly, Ledger: a.ledger()}
 	prep, err := action.PrepareSetImage(ctx, exec, action.SetImageRequest{Ref: ref, Settings: settings, Reason: fl.reason,
 		Incident: fl.incident, DryRun: dry, Now: a.env.now(), Recorder: rec})
 	if err != nil {

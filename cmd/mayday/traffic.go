@@ -29,7 +29,7 @@ type trafficFlags struct {
 
 func (fl *trafficFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&fl.reason, "reason", "", "Why; recorded in the mayday.dev/reason annotation and the Event")
-	f.StringVar(&fl.incident, "incident", "", "Incident ID, recorded as the mayday.dev/incident annotation")
+	f.StringVar(&fl.incident, "incident", "", "Incident to journal this action in (joined when its journal exists, else opened with this id; default: the open incident about the workload, else a new one); recorded as the mayday.dev/incident annotation")
 	f.StringVar(&fl.dryRun, "dry-run", "none", `"none" changes the cluster, "client" only prints the plan, "server" has the API server validate the change without persisting it`)
 	f.BoolVarP(&fl.yes, "yes", "y", false, "Do not ask for confirmation")
 	f.DurationVar(&fl.timeout, "timeout", action.DefaultTrafficTimeout, "Wait up to this long for the traffic to be observed where it should be")
@@ -48,7 +48,7 @@ type TrafficDoc struct {
 
 // traffic runs a switch or canary rollback: plan, permission check,
 // server dry run, confirmation, the guarded writes, verification.
-func (a *app) traffic(ctx context.Context, cmd *cobra.Command, req action.TrafficRequest, fl trafficFlags, format func() (output.Format, error)) error {
+func (a *app) traffic(ctx context.Context, cmd *cobra.Command, req action.TrafficRequest, fl trafficFlags, format func() (output.Format, error)) (err error) {
 	f, err := format()
 	if err != nil {
 		return err
@@ -63,6 +63,10 @@ func (a *app) traffic(ctx context.Context, cmd *cobra.Command, req action.Traffi
 	if fl.timeout <= 0 || fl.bake < 0 {
 		return usagef(cmd, "--timeout must be positive and --bake must not be negative")
 	}
+	if err := a.startJournal(cmd, fl.incident, dry); err != nil {
+		return err
+	}
+	defer func() { a.endJournal(ctx, cmd, err) }()
 	conn, err := a.connect(ctx, true)
 	if err != nil {
 		return err
@@ -71,6 +75,7 @@ func (a *app) traffic(ctx context.Context, cmd *cobra.Command, req action.Traffi
 	if err != nil {
 		return err
 	}
+	tr.Ledger = a.ledger()
 	if a.readOnly && dry != action.DryRunClient {
 		// The action layer refuses before any request.
 		return tr.CheckAllowed(ctx, &action.TrafficPlan{})

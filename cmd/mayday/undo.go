@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/incident"
 	"github.com/mayday-tui/mayday/internal/output"
 	"github.com/mayday-tui/mayday/internal/rollback"
 	"github.com/mayday-tui/mayday/internal/rollout"
@@ -67,7 +68,7 @@ dry run on the server, confirmed once, applied in order and verified.`,
 	f.StringVar(&fl.toRevision, "to-revision", "0", "The revision to roll back to; 0 means the previous revision")
 	f.StringVar(&fl.dryRun, "dry-run", "none", `"none" changes the cluster, "client" only prints the plan, "server" has the API server validate the change without persisting it`)
 	f.StringVar(&fl.reason, "reason", "", "Why you roll back; recorded in the change-cause and the Event")
-	f.StringVar(&fl.incident, "incident", "", "Incident ID, recorded as the mayday.dev/incident annotation")
+	f.StringVar(&fl.incident, "incident", "", "Incident to journal this action in (joined when its journal exists, else opened with this id; default: the open incident about the workload, else a new one); recorded as the mayday.dev/incident annotation")
 	f.BoolVarP(&fl.yes, "yes", "y", false, "Do not ask for confirmation; after a conflict, plan again once and apply")
 	f.BoolVarP(&fl.watch, "watch", "w", false, "After the rollback, follow the rollout until it is complete, has failed or --timeout passes (exit codes as status --watch)")
 	f.DurationVar(&fl.timeout, "timeout", 0, "With --watch, stop following after this long (exit 3); 0 waits until the rollout ends")
@@ -81,7 +82,7 @@ dry run on the server, confirmed once, applied in order and verified.`,
 	return cmd
 }
 
-func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoFlags, format func() (output.Format, error)) error {
+func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoFlags, format func() (output.Format, error)) (err error) {
 	f, err := format()
 	if err != nil {
 		return err
@@ -109,6 +110,10 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 	if strings.ContainsAny(fl.reason+fl.incident, "\n\r") {
 		return usagef(cmd, "--reason and --incident must be one line")
 	}
+	if err := a.startJournal(cmd, fl.incident, dry); err != nil {
+		return err
+	}
+	defer func() { a.endJournal(ctx, cmd, err) }()
 	conn, err := a.connect(ctx, true)
 	if err != nil {
 		return err
@@ -117,7 +122,7 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 	if err != nil {
 		return err
 	}
-	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly}
+	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly, Ledger: a.ledger()}
 	prep, err := rollback.Prepare(ctx, conn.Client, exec, rollback.Request{
 		Ref: ref, ToRevision: to, Reason: fl.reason, Incident: fl.incident, DryRun: dry, Now: a.env.now(),
 	})
@@ -142,10 +147,27 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 		fmt.Fprintf(planOut, "note: a real undo would be refused: %s\n", textsafe.String(prep.AccessErr.Error()))
 	}
 
+	rec := a.recorder()
+	undoEvent := func(phase action.Phase, detail map[string]any) {
+		rec.Record(action.Event{Time: a.env.now(), Action: "undo", Namespace: ref.Namespace, Workload: ref.String(),
+			Phase: phase, Actor: prep.Actor, Detail: detail})
+	}
+	if dry == action.DryRunNone && !prep.Plan.Skip {
+		a.deployedMilestone("undo", prep.History)
+		undoEvent(action.PhasePlanned, map[string]any{"summary": fmt.Sprintf("roll back from revision %d to revision %d", prep.Plan.FromRevision, prep.Plan.ToRevision),
+			"fromRevision": prep.Plan.FromRevision, "toRevision": prep.Plan.ToRevision, "reason": fl.reason})
+	}
 	if dry == action.DryRunNone && !prep.Plan.Skip && !fl.yes {
 		if err := a.confirm(ctx, cmd, prep.Plan); err != nil {
 			return err
 		}
+	}
+	if dry == action.DryRunNone && !prep.Plan.Skip {
+		how := "on the terminal"
+		if fl.yes {
+			how = "with --yes"
+		}
+		undoEvent(action.PhaseConfirmed, map[string]any{"summary": "confirmed " + how + " by " + prep.Actor})
 	}
 
 	var conflict *output.ConflictDoc
@@ -166,6 +188,9 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 		return err
 	}
 	res := outcome.Result
+	if res.Outcome == action.OutcomeApplied && dry == action.DryRunNone {
+		undoEvent(action.PhaseExecuted, map[string]any{"summary": res.Message, "toRevision": res.Plan.ToRevision, "resourceVersion": res.ResourceVersion})
+	}
 	newRevision := int64(0)
 	if res.Outcome == action.OutcomeApplied && outcome.Conflict == nil {
 		newRevision = rollback.NextRevision(prep.History)
@@ -194,7 +219,13 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 		if !f.Machine() {
 			fmt.Fprintln(out)
 		}
-		return a.watchStatus(ctx, cmd, conn, ref, f, fl.timeout, a.judge(ctx, conn, obj))
+		if err := a.watchStatus(ctx, cmd, conn, ref, f, fl.timeout, a.judge(ctx, conn, obj)); err != nil {
+			undoEvent(action.PhaseFailed, map[string]any{"summary": "the rollout did not complete: " + oneLine(err.Error())})
+			return err
+		}
+		a.milestone(a.env.now(), "undo", ref, incident.MilestoneRolloutComplete, fmt.Sprintf("rollout of revision %d complete", newRevision))
+		undoEvent(action.PhaseVerified, map[string]any{"summary": fmt.Sprintf("rolled back to revision %d; rollout complete", res.Plan.ToRevision)})
+		a.analyzeAfter(ctx, cmd, conn, ref, res.Plan.FromRevision, res.Plan.ToRevision)
 	}
 	return nil
 }

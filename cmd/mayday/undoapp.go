@@ -52,7 +52,7 @@ func isAppArg(arg string) bool {
 // undoApp rolls an application back to the revisions live at a time:
 // plan every workload, show the plans together, have the API server dry
 // run each, confirm once, execute in order and verify every rollout.
-func (a *app) undoApp(ctx context.Context, cmd *cobra.Command, arg string, fl undoFlags, format func() (output.Format, error)) error {
+func (a *app) undoApp(ctx context.Context, cmd *cobra.Command, arg string, fl undoFlags, format func() (output.Format, error)) (err error) {
 	f, err := format()
 	if err != nil {
 		return err
@@ -88,12 +88,16 @@ func (a *app) undoApp(ctx context.Context, cmd *cobra.Command, arg string, fl un
 	if fl.app.only != "" {
 		only = strings.Split(fl.app.only, ",")
 	}
+	if err := a.startJournal(cmd, fl.incident, dry); err != nil {
+		return err
+	}
+	defer func() { a.endJournal(ctx, cmd, err) }()
 	conn, err := a.connect(ctx, true)
 	if err != nil {
 		return err
 	}
 	rec := a.recorder()
-	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly}
+	exec := &action.Executor{Client: conn.Client, ReadOnly: a.readOnly, Ledger: a.ledger()}
 	plan, err := action.PrepareAppUndo(ctx, exec, action.AppUndoRequest{Namespace: conn.Namespace, Name: name, At: at, Only: only,
 		Reason: fl.reason, Incident: fl.incident, DryRun: dry, Now: now, Recorder: rec})
 	if err != nil {

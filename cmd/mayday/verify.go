@@ -19,12 +19,15 @@ import (
 	"github.com/mayday-tui/mayday/internal/textsafe"
 )
 
-// recorder writes the actions' events to the log file, one record each
-// (the incident journal reads the same events).
+// recorder writes the actions' events to the log file, one record each,
+// and to the action's incident journal.
 func (a *app) recorder() action.Recorder {
 	return action.RecorderFunc(func(e action.Event) {
 		a.env.logger.Info("action event", "action", e.Action, "phase", string(e.Phase), "namespace", e.Namespace,
 			"workload", e.Workload, "actor", e.Actor, "duration", e.Duration, "detail", e.Detail)
+		if a.journal != nil {
+			a.journal.keeper.Record(e)
+		}
 	})
 }
 

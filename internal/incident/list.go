@@ -117,3 +117,18 @@ func PendingIn(dir string) ([]PendingIntent, error) {
 	slices.SortStableFunc(out, func(a, b PendingIntent) int { return a.Time.Compare(b.Time) })
 	return out, nil
 }
+
+// CheckWritable makes sure journals can be written in dir (created if
+// missing) before anything is done that would need one.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("the journal directory is not usable: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".writable-*")
+	if err != nil {
+		return fmt.Errorf("the journal directory is not writable: %w", err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}

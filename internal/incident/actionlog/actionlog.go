@@ -4,10 +4,21 @@ package actionlog
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/mayday-tui/mayday/internal/action"
 	"github.com/mayday-tui/mayday/internal/incident"
 )
+
+// PhaseMilestone marks an event that is a rollout or recovery milestone
+// (Detail "milestone": incident.MilestoneDeployed, ...; "message").
+const PhaseMilestone action.Phase = "milestone"
+
+// Milestone is the event of a milestone of a workload at t.
+func Milestone(t time.Time, actionName, namespace, workload, milestone, message string) action.Event {
+	return action.Event{Time: t, Action: actionName, Namespace: namespace, Workload: workload, Phase: PhaseMilestone,
+		Detail: map[string]any{"milestone": milestone, "message": message}}
+}
 
 // Recorder journals every event it receives. A record that cannot be
 // written is passed to onError (nil: dropped); the action goes on, since
@@ -25,8 +36,12 @@ func Record(e action.Event) incident.Record {
 	p := incident.Phase{Action: e.Action, Workload: incident.Workload{Namespace: e.Namespace, Name: e.Workload},
 		Message: message(e.Detail), Detail: e.Detail, Duration: e.Duration}
 	r := incident.Record{Time: e.Time, Actor: e.Actor, Type: Type(e.Phase), Payload: p}
-	if e.Phase == action.PhaseSkipped {
+	switch {
+	case e.Phase == action.PhaseSkipped:
 		r.Payload = incident.Progress{Workload: p.Workload, Message: "skipped " + e.Action + ": " + p.Message, Detail: e.Detail}
+	case e.Phase == PhaseMilestone:
+		m, _ := e.Detail["milestone"].(string)
+		r.Payload = incident.Progress{Workload: p.Workload, Milestone: m, Message: p.Message, Detail: e.Detail}
 	}
 	return r
 }

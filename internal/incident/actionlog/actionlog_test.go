@@ -46,3 +46,18 @@ func TestRecorderJournalsEveryPhase(t *testing.T) {
 		t.Errorf("errors %v", errs)
 	}
 }
+
+func TestMilestoneEventsBecomeProgressMilestones(t *testing.T) {
+	j, err := incident.Open(t.TempDir(), incident.Opened{Title: "checkout errors"}, incident.Options{Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	at := time.Date(2026, 11, 25, 14, 2, 0, 0, time.UTC)
+	Recorder(j, nil).Record(Milestone(at, "undo", "shop", "deployment/checkout", incident.MilestoneDeployed, "revision 6 rolled out"))
+	recs := j.Records()
+	p, ok := recs[len(recs)-1].Payload.(incident.Progress)
+	if !ok || p.Milestone != incident.MilestoneDeployed || p.Message != "revision 6 rolled out" || !recs[len(recs)-1].Time.Equal(at) {
+		t.Fatalf("record %+v", recs[len(recs)-1])
+	}
+}
