@@ -4,6 +4,7 @@
 package statusbar
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,42 @@ type Model struct {
 	// has been waiting: a cluster that does not answer is not always
 	// reported as an error (client-go retries a refused watch quietly).
 	start time.Time
+	// incident is the current incident (nil: none).
+	incident *Incident
+	// flash is a passing message (an incident opened, a report
+	// exported), shown from flashAt for flashFor.
+	flash    string
+	flashErr bool
+	flashAt  time.Time
+}
+
+// Incident is the current incident as the bar shows it; strings are
+// escaped.
+type Incident struct {
+	ID       string
+	Severity string
+	Actions  int
+}
+
+// flashFor is how long a passing message stays: long enough to read a
+// path.
+const flashFor = 8 * time.Second
+
+// SetIncident sets the current incident (nil: none).
+func (m *Model) SetIncident(inc *Incident) { m.incident = inc }
+
+// Flash shows text (escaped) for a few seconds in place of the context,
+// namespace and clock; isErr styles it as an error.
+func (m *Model) Flash(text string, isErr bool) {
+	m.flash, m.flashErr, m.flashAt = text, isErr, m.now
+}
+
+// Flashing is the passing message shown now ("" none).
+func (m Model) Flashing() string {
+	if m.flash == "" || m.now.Sub(m.flashAt) >= flashFor {
+		return ""
+	}
+	return m.flash
 }
 
 // New returns a status bar showing "connecting" until the first health.
@@ -130,34 +167,110 @@ func (m Model) View() string {
 		ns = "all namespaces"
 	}
 	type part struct {
-		text     string
+		// variants are the part's texts, longest first: the first that
+		// fits is shown.
+		variants []string
 		priority int // lower survives longer
 	}
-	parts := []part{
-		{s.Title.Render("mayday"), 5},
-		{s.Muted.Render("ctx ") + s.Base.Render(textsafe.String(m.c.Context)), 2},
-		{s.Muted.Render("ns ") + s.Base.Render(textsafe.String(ns)), 3},
+	one := func(text string, priority int) part { return part{[]string{text}, priority} }
+	flash := m.Flashing()
+	parts := []part{one(s.Title.Render("mayday"), 5)}
+	if flash == "" {
+		parts = append(parts,
+			one(s.Muted.Render("ctx ")+s.Base.Render(textsafe.String(m.c.Context)), 2),
+			one(s.Muted.Render("ns ")+s.Base.Render(textsafe.String(ns)), 3))
 	}
 	if m.c.ReadOnly {
-		parts = append(parts, part{s.Badge.Render(" RO "), 0})
+		parts = append(parts, one(s.Badge.Render(" RO "), 0))
 	}
 	if m.c.Production {
-		parts = append(parts, part{s.Danger.Render("PROD"), 1})
+		parts = append(parts, one(s.Danger.Render("PROD"), 1))
 	}
-	parts = append(parts, part{connStyle.Render(glyph + " " + conn), 0})
-	parts = append(parts, part{s.Muted.Render(m.now.Format("15:04")), 4})
-
-	for drop := 5; drop >= 0; drop-- {
-		var kept []string
-		for _, p := range parts {
-			if p.priority <= drop {
-				kept = append(kept, p.text)
-			}
+	if inc := m.incident; inc != nil && flash == "" {
+		parts = append(parts, part{m.incidentTexts(*inc), 1})
+	}
+	if flash == "" || glyph != "●" {
+		// While connected, the age of the last event is the first thing
+		// to go; a broken connection keeps every word.
+		cp := one(connStyle.Render(glyph+" "+conn), 0)
+		if short, _, cut := strings.Cut(conn, " · "); cut && glyph == "●" {
+			cp.variants = append(cp.variants, connStyle.Render(glyph+" "+short))
 		}
-		line := " " + strings.Join(kept, sep)
-		if lipgloss.Width(line) <= m.width || drop == 0 {
-			return common.Truncate(line, m.width)
+		parts = append(parts, cp)
+	}
+	if flash != "" {
+		st := s.Info
+		if m.flashErr {
+			st = s.Error
+		}
+		parts = append(parts, one(st.Render(flash), 0))
+	} else {
+		parts = append(parts, one(s.Muted.Render(m.now.Format("15:04")), 4))
+	}
+
+	variants := 1
+	for _, p := range parts {
+		variants = max(variants, len(p.variants))
+	}
+	for drop := 5; drop >= 0; drop-- {
+		for v := 0; v < variants; v++ {
+			if v >= cutIncident && drop > keepContext {
+				// The clock and the namespace go before the incident's
+				// id is cut.
+				continue
+			}
+			var kept []string
+			for _, p := range parts {
+				if p.priority <= drop {
+					kept = append(kept, p.variants[min(v, len(p.variants)-1)])
+				}
+			}
+			line := " " + strings.Join(kept, sep)
+			if lipgloss.Width(line) <= m.width || drop == 0 && v == variants-1 {
+				return common.Truncate(line, m.width)
+			}
 		}
 	}
 	return ""
+}
+
+// cutIncident is the first variant that cuts the incident's id, tried
+// only once the parts above keepContext are gone.
+const (
+	cutIncident = 2
+	keepContext = 2
+)
+
+// incidentTexts are the current incident's texts, longest first:
+// "⚑ INC-20261125-1420-checkout · SEV2 · 3 actions", then with the id cut
+// in the middle (its date and its workload both stay readable), then
+// shorter still.
+func (m Model) incidentTexts(inc Incident) []string {
+	s := m.c.Styles
+	sev := ""
+	if inc.Severity != "" {
+		sev = " · " + inc.Severity
+	}
+	acts := strconv.Itoa(inc.Actions) + " actions"
+	if inc.Actions == 1 {
+		acts = "1 action"
+	}
+	text := func(id, tail string) string { return s.Warning.Render("⚑ " + id + sev + tail) }
+	return []string{
+		text(inc.ID, " · "+acts),
+		text(inc.ID, " · "+acts), // while the connection's text shortens
+		text(middle(inc.ID, 18), " · "+acts),
+		text(middle(inc.ID, 12), " · "+strconv.Itoa(inc.Actions)),
+	}
+}
+
+// middle cuts s to width cells by taking out its middle.
+func middle(s string, width int) string {
+	r := []rune(s)
+	if len(r) <= width || width < 3 {
+		return s
+	}
+	head := (width - 1) / 2
+	tail := width - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
