@@ -1,6 +1,7 @@
 package tuitest
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -108,3 +109,45 @@ func (in *Incidents) Journal() *incident.Journal {
 func (in *Incidents) Options() incident.Options { return in.opts }
 
 var _ common.Incidents = (*Incidents)(nil)
+
+// checkoutWorkload is what the scripted incident is about.
+func checkoutWorkload() incident.Workload {
+	return incident.Workload{Namespace: "shop", Name: "deployment/checkout"}
+}
+
+// ScriptedIncident opens an incident about checkout through in and
+// records what the console records during one: a signal, the decision,
+// a rollback (intent and result), its verification and a note. It
+// returns the incident as its journal leaves it.
+func ScriptedIncident(t testing.TB, in *Incidents) incident.Incident {
+	t.Helper()
+	if _, err := in.Open(incident.Opened{Title: "checkout errors", Severity: "SEV2", Workloads: []incident.Workload{checkoutWorkload()}}); err != nil {
+		t.Fatal(err)
+	}
+	j := in.Journal()
+	w := checkoutWorkload()
+	for _, r := range []incident.Record{
+		{Type: incident.TypeSignal, Payload: incident.Signal{Workload: w, Signal: "error_ratio", Previous: "healthy", Verdict: "critical", Value: "7.2%", Threshold: "5%"}},
+		{Type: incident.TypeDecision, Payload: incident.Decision{Workload: w, Recommendation: "rollback", Target: "revision 5",
+			Reasons: []string{"errors started with revision 6"}}},
+	} {
+		if _, err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, err := j.Intent(context.Background(), incident.Action{Action: "undo", Workload: w, Description: "roll back to revision 5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Result(id, incident.Outcome{Status: incident.OutcomeSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Append(incident.Record{Type: incident.TypeVerified, Payload: incident.Phase{Action: "undo", Workload: w, Message: "healthy for the 2m bake"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Note("payments team confirms recovery"); err != nil {
+		t.Fatal(err)
+	}
+	inc, _ := in.Current()
+	return inc
+}
