@@ -151,7 +151,7 @@ func (m *metricSource) QueryRange(ctx context.Context, q metrics.Query, r metric
 	if err != nil {
 		return nil, err
 	}
-	if q.Signal != "" && !slices.Contains(metrics.Signals(), q.Signal) {
+	if q.Signal != "" && !slices.Contains(metrics.Signals(), q.Signal) && !isCount(q.Signal) {
 		return nil, fmt.Errorf("demo metrics: unknown signal %q", q.Signal)
 	}
 	if !exports(q.Preset, q.Signal == "") {
@@ -170,6 +170,9 @@ func (m *metricSource) QueryRange(ctx context.Context, q metrics.Query, r metric
 		window = time.Minute
 	}
 	now := m.now()
+	if isCount(q.Signal) {
+		return countSeries(ctx, &tl, q.Signal, r, n, window, now)
+	}
 	all := metrics.Series{}
 	byRevision := map[*revision]*metrics.Series{}
 	var buf []share
@@ -230,6 +233,55 @@ func (m *metricSource) QueryRange(ctx context.Context, q metrics.Query, r metric
 		out = append(out, *byRevision[r])
 	}
 	return out, nil
+}
+
+// isCount reports whether s is a request count over the query's window
+// (an incident's impact) rather than a panel's signal.
+func isCount(s metrics.Signal) bool { return s == metrics.FailedRequests || s == metrics.Requests }
+
+// countSteps is how finely a count integrates the request rate: at most
+// this many slices of its window, and none shorter than a second.
+const countSteps = 600
+
+// countSeries answers a request count: at each step, the requests (or the
+// failed ones) of the whole workload over the window before it, the
+// integral of the same rates the error ratio and request rate panels show.
+// Slices of the window with no pods, or after now, count nothing.
+func countSeries(ctx context.Context, tl *timeline, s metrics.Signal, r metrics.Range, n int, window time.Duration, now time.Time) ([]metrics.Series, error) {
+	k := min(countSteps, max(1, int(window/time.Second)))
+	dt := window / time.Duration(k)
+	all := metrics.Series{}
+	var buf []share
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t := r.Start.Add(time.Duration(i) * r.Step)
+		if t.After(now) {
+			break
+		}
+		sum, seen := 0.0, false
+		for j := range k {
+			at := t.Add(-window + time.Duration(j)*dt + dt/2)
+			var ok bool
+			if buf, ok = tl.shares(at, buf); !ok {
+				continue
+			}
+			seen = true
+			rate := value(metrics.RequestRate, buf, demand(tl.base, at), 0)
+			if s == metrics.FailedRequests {
+				rate *= value(metrics.ErrorRatio, buf, 0, 0)
+			}
+			sum += rate * dt.Seconds()
+		}
+		if seen {
+			all.Points = append(all.Points, metrics.Point{T: t, V: sum})
+		}
+	}
+	if len(all.Points) == 0 {
+		return nil, nil
+	}
+	return []metrics.Series{all}, nil
 }
 
 // exports says whether the shop has the metrics of a preset: client_golang

@@ -24,6 +24,10 @@ func (s Signal) Label() string {
 		return "memory"
 	case Restarts:
 		return "restarts"
+	case FailedRequests:
+		return "failed requests"
+	case Requests:
+		return "requests"
 	}
 	return string(s)
 }

@@ -35,6 +35,15 @@ func Signals() []Signal {
 	return []Signal{ErrorRatio, LatencyP99, LatencyP50, RequestRate, CPUThrottling, Memory, Restarts}
 }
 
+// The request counts of a window, for an incident's impact. They are not
+// panels, so not among Signals(): CountQueries renders them with
+// increase() over the whole window, and one instant query at the window's
+// end answers them as Prometheus would answer a person asking.
+const (
+	FailedRequests Signal = "failed_requests" // requests that failed in the window
+	Requests       Signal = "requests"        // all requests in the window
+)
+
 // GoldenSignals are the panels the health screen shows first.
 func GoldenSignals() []Signal { return []Signal{ErrorRatio, LatencyP99, RequestRate} }
 

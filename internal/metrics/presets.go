@@ -39,26 +39,32 @@ func DefaultPresets() []Preset {
 }
 
 // requestQueries writes the error ratio, latency and rate queries over a
-// requests counter and a duration histogram; fiveXX matches failed
-// requests and scale turns the histogram's unit into seconds.
-func requestQueries(total, fiveXX, bucket, scale string, rateOf func(metric, extra string) string, sumBy func(labels string) string) map[Signal]string {
+// requests counter and a duration histogram, and the request counts of a
+// window over the same counter (so an incident's impact matches its error
+// ratio); fiveXX matches failed requests and scale turns the histogram's
+// unit into seconds. over writes fn ("rate" or "increase") of a metric.
+func requestQueries(total, fiveXX, bucket, scale string, over func(fn, metric, extra string) string, sumBy func(labels string) string) map[Signal]string {
 	sum := func(expr string) string { return sumBy("") + "(" + expr + ")" }
+	rateOf := func(metric, extra string) string { return over("rate", metric, extra) }
 	all := sum(rateOf(total, ""))
+	allCount := sum(over("increase", total, ""))
 	quantile := func(q string) string {
 		return "histogram_quantile(" + q + ", " + sumBy("le") + " (" + rateOf(bucket, "") + "))" + scale
 	}
 	return map[Signal]string{
 		// "or 0 * all" gives 0 rather than no data when nothing failed.
-		ErrorRatio:  "(" + sum(rateOf(total, fiveXX)) + " or 0 * " + all + ") / " + all,
-		LatencyP99:  quantile("0.99"),
-		LatencyP50:  quantile("0.5"),
-		RequestRate: all,
+		ErrorRatio:     "(" + sum(rateOf(total, fiveXX)) + " or 0 * " + all + ") / " + all,
+		LatencyP99:     quantile("0.99"),
+		LatencyP50:     quantile("0.5"),
+		RequestRate:    all,
+		FailedRequests: sum(over("increase", total, fiveXX)) + " or 0 * " + allCount,
+		Requests:       allCount,
 	}
 }
 
 func promhttpPreset() Preset {
-	rateOf := func(metric, extra string) string {
-		return `{{rate "` + metric + `" "` + escapeTemplateString(extra) + `"}}`
+	over := func(fn, metric, extra string) string {
+		return `{{` + fn + ` "` + metric + `" "` + escapeTemplateString(extra) + `"}}`
 	}
 	sumBy := func(labels string) string {
 		if labels == "" {
@@ -70,7 +76,7 @@ func promhttpPreset() Preset {
 		Name:        "promhttp",
 		Description: "client_golang's promhttp: http_requests_total{code} and http_request_duration_seconds, per pod and per revision",
 		Probe:       `count({{sel "http_requests_total" ""}})`,
-		Queries:     requestQueries("http_requests_total", `code=~"5.."`, "http_request_duration_seconds_bucket", "", rateOf, sumBy),
+		Queries:     requestQueries("http_requests_total", `code=~"5.."`, "http_request_duration_seconds_bucket", "", over, sumBy),
 	}
 }
 
@@ -82,7 +88,7 @@ func istioPreset() Preset {
 		Name:        "istio",
 		Description: "Istio sidecar metrics: istio_requests_total and istio_request_duration_milliseconds, for the whole workload",
 		Probe:       "count(istio_requests_total{" + m + "})",
-		Queries:     requestQueries("istio_requests_total", `response_code=~"5.."`, "istio_request_duration_milliseconds_bucket", " / 1000", labelRate(m), fixedSum),
+		Queries:     requestQueries("istio_requests_total", `response_code=~"5.."`, "istio_request_duration_milliseconds_bucket", " / 1000", labelOver(m), fixedSum),
 	}
 }
 
@@ -95,18 +101,18 @@ func ingressNginxPreset() Preset {
 		Name:        "ingress-nginx",
 		Description: "ingress-nginx controller metrics for the service named like the workload, for the whole workload",
 		Probe:       "count(nginx_ingress_controller_requests{" + m + "})",
-		Queries:     requestQueries("nginx_ingress_controller_requests", `status=~"5.."`, "nginx_ingress_controller_request_duration_seconds_bucket", "", labelRate(m), fixedSum),
+		Queries:     requestQueries("nginx_ingress_controller_requests", `status=~"5.."`, "nginx_ingress_controller_request_duration_seconds_bucket", "", labelOver(m), fixedSum),
 	}
 }
 
-// labelRate writes rate() over fixed label matchers instead of the pod
-// selector.
-func labelRate(matchers string) func(metric, extra string) string {
-	return func(metric, extra string) string {
+// labelOver writes rate() or increase() over fixed label matchers instead
+// of the pod selector.
+func labelOver(matchers string) func(fn, metric, extra string) string {
+	return func(fn, metric, extra string) string {
 		if extra != "" {
 			extra = "," + extra
 		}
-		return "rate(" + metric + "{" + matchers + extra + "}[{{.Rate}}])"
+		return fn + "(" + metric + "{" + matchers + extra + "}[{{.Rate}}])"
 	}
 }
 
