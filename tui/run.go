@@ -20,6 +20,7 @@ import (
 	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/evidence"
+	"github.com/mayday-tui/mayday/internal/incident/actionlog"
 	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/textsafe"
@@ -95,6 +96,10 @@ type Deps struct {
 	// RequestTimeout is the connection's request timeout: a verification
 	// checks a quiet watch this often (0: it waits on the watch alone).
 	RequestTimeout time.Duration
+	// Journal records the console's actions in an incident (opened with
+	// n, or by the first action); nil: actions are not journaled and the
+	// incident keys say so.
+	Journal *actionlog.Keeper
 }
 
 // Run opens the console and blocks until the user quits or ctx ends.
@@ -242,26 +247,38 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 	if actionClient == nil {
 		actionClient = d.Client
 	}
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	rec := actionRecorder(logger, d.Journal)
+	var ledger action.Ledger
+	var incidents common.Incidents
+	if d.Journal != nil {
+		ledger = d.Journal
+		incidents = newJournal(d.Journal, d.Journal.Opts.Actor)
+	}
 	var actions common.Actions
 	if actionClient != nil {
 		// The executor refuses in read-only mode too: the disabled keys
 		// are not the only guard.
-		actions = workload.NewExecutor(actionClient, readOnly)
+		actions = workload.NewExecutor(actionClient, readOnly, ledger, rec)
 	}
 	opts := app.Options{
 		Ctx: ctx, Cluster: cluster, Actions: actions, Common: c, Theme: theme,
 		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
 		Health: d.Health, HealthRefresh: d.HealthRefresh,
-		Decision: decision(d, cluster, actionClient, readOnly, now),
+		Decision: decision(d, cluster, actionClient, readOnly, now, ledger, rec),
 	}
+	_ = incidents // INCIDENTS-FIELD
 	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly}, opts
 }
 
 // decision is what the decision wizard reads and acts with: evidence from
 // the informer cache, the metrics source and (for the application and
 // traffic) the bounded client, the policy, and the actions over that
-// client, whose events go to the log file.
-func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interface, readOnly bool, now func() time.Time) *common.Decision {
+// client, journaled in ledger, whose events go to rec.
+func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interface, readOnly bool, now func() time.Time, ledger action.Ledger, rec action.Recorder) *common.Decision {
 	dec := &common.Decision{Policy: d.Policy, PolicyErr: d.PolicyErr}
 	reader := cluster.Reader()
 	if reader == nil {
@@ -280,19 +297,23 @@ func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interfac
 	if watch == nil {
 		watch = actionClient
 	}
-	logger := d.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	dec.Ops = wizard.NewOps(wizard.OpsConfig{
 		Client: actionClient, WatchClient: watch, Dynamic: d.Dynamic, ReadOnly: readOnly, Health: d.Health,
-		Probe: d.RequestTimeout,
-		Recorder: action.RecorderFunc(func(e action.Event) {
-			logger.Info("action event", "action", e.Action, "phase", string(e.Phase), "namespace", e.Namespace,
-				"workload", e.Workload, "actor", e.Actor, "duration", e.Duration, "detail", e.Detail)
-		}),
+		Probe: d.RequestTimeout, Recorder: rec, Ledger: ledger,
 	})
 	return dec
+}
+
+// actionRecorder writes the actions' events to the log and, when the
+// console journals, to the incident.
+func actionRecorder(logger *slog.Logger, k *actionlog.Keeper) action.Recorder {
+	return action.RecorderFunc(func(e action.Event) {
+		logger.Info("action event", "action", e.Action, "phase", string(e.Phase), "namespace", e.Namespace,
+			"workload", e.Workload, "actor", e.Actor, "duration", e.Duration, "detail", e.Detail)
+		if k != nil {
+			k.Record(e)
+		}
+	})
 }
 
 func contextTheme(cfg *config.Config, kubeContext string) string {

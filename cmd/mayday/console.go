@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/mayday-tui/mayday/internal/config"
+	"github.com/mayday-tui/mayday/internal/incident/actionlog"
 	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/tui"
@@ -61,8 +62,24 @@ func (a *app) console(ctx context.Context, cmd *cobra.Command) error {
 		}
 	}
 	timeout, _ := kube.ParseRequestTimeout(*a.kube.Timeout) // validated with the flags
+	// The console's actions are journaled in an incident: opened with n,
+	// or by the first action. An unusable directory refuses each action
+	// when it would be recorded (the console says why).
+	js, err := a.journals(cmd)
+	if err != nil {
+		return err
+	}
+	keeper := &actionlog.Keeper{Dir: js.dir, Opts: js.opts,
+		OnError: func(err error) { a.env.logger.Warn("journal", "error", err.Error()) }}
+	defer func() {
+		if j := keeper.Journal(); j != nil {
+			js.finish(context.WithoutCancel(ctx), cmd, j, 0)
+		}
+		_ = keeper.Close()
+	}()
 	return tui.Run(ctx, tui.Deps{
-		Health: health, HealthRefresh: cfg.For(conn.Context).Prometheus.Refresh,
+		Journal: keeper,
+		Health:  health, HealthRefresh: cfg.For(conn.Context).Prometheus.Refresh,
 		Policy: policy, PolicyErr: policyErr, Dynamic: dyn, RequestTimeout: timeout,
 		Client: conn.WatchClient, ActionClient: conn.Client, Context: conn.Context, Namespace: conn.Namespace, AllNamespaces: a.consoleOpts.allNamespaces,
 		Config: cfg, ConfigErr: cfgErr, ThemesDir: paths.ThemesDir(),

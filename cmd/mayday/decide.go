@@ -19,7 +19,7 @@ import (
 
 func newDecideCmd(a *app) *cobra.Command {
 	var answers []string
-	var policyFile string
+	var policyFile, incidentID string
 	cmd := &cobra.Command{
 		Use:   "decide KIND/NAME",
 		Short: "Recommend rollback or rollforward from live evidence, with reasons and risks",
@@ -34,7 +34,10 @@ action and target, the path, reasons, risks and the expected time to
 recover; when a question needs you, it says which and how to answer.
 
 The policy is $XDG_CONFIG_HOME/mayday/decide.yaml when present (see
-docs/decide.md), else the built-in default; --policy names another file.`,
+docs/decide.md), else the built-in default; --policy names another file.
+
+The verdict and the decision are journaled in --incident, else in the open
+incident about the workload when there is one (deciding opens none).`,
 		Example: `  mayday --demo decide deployment/checkout
   mayday --demo decide deploy/checkout --answer quick-fix=yes --answer fix-image=registry.example/checkout:2.1.1
   mayday decide deploy/web -n prod --prometheus http://127.0.0.1:9090 -o json`,
@@ -43,6 +46,7 @@ docs/decide.md), else the built-in default; --policy names another file.`,
 	format := addOutputFlag(cmd, "Output format: table, json or yaml")
 	cmd.Flags().StringArrayVar(&answers, "answer", nil, "Answer a question: ID=VALUE (repeatable); see the question ids in the output")
 	cmd.Flags().StringVar(&policyFile, "policy", "", "Decision policy file (default: decide.yaml in the config directory, else built in)")
+	cmd.Flags().StringVar(&incidentID, "incident", "", "Incident to journal the verdict and decision in (default: the open incident about the workload, if any)")
 	cmd.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		f, err := format()
 		if err != nil {
@@ -101,6 +105,9 @@ docs/decide.md), else the built-in default; --policy names another file.`,
 		rec, err := policy.Decide(ev)
 		if err != nil {
 			return usagef(cmd, "%v", err)
+		}
+		if err := a.journalDecision(cmd, incidentID, ref, ev, rec); err != nil {
+			return err
 		}
 		out := cmd.OutOrStdout()
 		if f.Machine() {

@@ -36,16 +36,19 @@ and can be copied to another machine. See docs/incident.md.`,
   mayday incident ls
   mayday incident show INC-20261125-1420-checkout
   mayday incident note INC-20261125-1420-checkout "payments team paged"
-  mayday incident close INC-20261125-1420-checkout --resolution "rolled back to revision 4"`,
+  mayday incident close INC-20261125-1420-checkout --resolution "rolled back to revision 4"
+  mayday incident reconcile INC-20261125-1420-checkout
+  mayday incident analyze INC-20261125-1420-checkout deployment/checkout`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil
 			}
-			return usagef(cmd, "unknown command %q for \"mayday incident\": use open, ls, show, note or close", args[0])
+			return usagef(cmd, "unknown command %q for \"mayday incident\": use open, ls, show, note, close, reconcile or analyze", args[0])
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newIncidentOpenCmd(a), newIncidentListCmd(a), newIncidentShowCmd(a), newIncidentNoteCmd(a), newIncidentCloseCmd(a))
+	cmd.AddCommand(newIncidentOpenCmd(a), newIncidentListCmd(a), newIncidentShowCmd(a), newIncidentNoteCmd(a), newIncidentCloseCmd(a),
+		newIncidentReconcileCmd(a), newIncidentAnalyzeCmd(a))
 	return cmd
 }
 

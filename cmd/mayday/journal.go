@@ -3,14 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/analysis"
+	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/incident"
 	"github.com/mayday-tui/mayday/internal/incident/actionlog"
+	"github.com/mayday-tui/mayday/internal/incident/report"
 	"github.com/mayday-tui/mayday/internal/kube"
+	"github.com/mayday-tui/mayday/internal/redact"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/internal/textsafe"
 )
@@ -122,5 +127,115 @@ func (a *app) analyzeAfter(ctx context.Context, cmd *cobra.Command, conn *kube.C
 	if a.journal == nil || a.journal.keeper.Journal() == nil {
 		return
 	}
-	_, _, _, _, _, _ = ctx, cmd, conn, ref, bad, good
+	if err := a.analyze(ctx, cmd, conn, a.journal.keeper.Journal(), ref, bad, good); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", textsafe.String(oneLine(err.Error())))
+	}
+}
+
+// analyze gathers the analysis of ref (bad and good revisions: 0 works
+// them out from the history) and appends it to j. Sources that cannot be
+// read are warnings; the rest is journaled.
+func (a *app) analyze(ctx context.Context, cmd *cobra.Command, conn *kube.Connection, j *incident.Journal, ref rollout.Ref, bad, good int64) error {
+	g := &analysis.Gatherer{Client: conn.Client, Now: a.env.now, Redactor: redact.New()}
+	if h, err := a.health(cmd, false); err == nil {
+		g.Health = h
+	}
+	req := analysis.Request{Ref: ref, Bad: bad, Good: good}
+	for _, p := range j.Records() {
+		if s, ok := p.Payload.(incident.Signal); ok && (s.Verdict == "critical" || s.Verdict == "degraded") && req.Detected.IsZero() {
+			req.Detected = p.Time
+		}
+		// Recovered: when the action on ref was verified (its rollout
+		// complete), the newest such record.
+		if ph, ok := p.Payload.(incident.Phase); ok && p.Type == incident.TypeVerified && ph.Workload.Name == ref.String() {
+			req.Recovered = p.Time
+		}
+	}
+	an, errs := g.Gather(ctx, req)
+	for _, err := range errs {
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: analysis: %s\n", textsafe.String(oneLine(err.Error())))
+	}
+	rec, err := report.Record(incident.Workload{Namespace: ref.Namespace, Name: ref.String()}, an, errs)
+	if err != nil {
+		return err
+	}
+	if _, err := j.Append(rec); err != nil {
+		return fmt.Errorf("journal %s: %w", j.File(), err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "analysis of %s journaled in %s: %d hint(s)\n", textsafe.String(ref.String()), textsafe.String(j.ID()), len(an.Hints))
+	return nil
+}
+
+// analyzeCmd gathers the analysis of a workload on demand into an
+// incident.
+func (a *app) analyzeCmd(ctx context.Context, cmd *cobra.Command, id, arg string) error {
+	if err := parseRef(cmd, arg); err != nil {
+		return err
+	}
+	js, err := a.journals(cmd)
+	if err != nil {
+		return err
+	}
+	path, err := a.locate(cmd, js, id)
+	if err != nil {
+		return err
+	}
+	conn, err := a.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	ref, err := a.ref(cmd, arg, conn)
+	if err != nil {
+		return err
+	}
+	j, err := incident.LoadFile(path, js.opts)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	return a.analyze(ctx, cmd, conn, j, ref, 0, 0)
+}
+
+// journalDecision records the verdict and the decision in the named
+// incident, else in the open incident about ref (none: nothing is
+// journaled; deciding changes nothing and opens no incident).
+func (a *app) journalDecision(cmd *cobra.Command, id string, ref rollout.Ref, ev *decide.Evidence, rec decide.Recommendation) error {
+	js, err := a.journals(cmd)
+	if err != nil {
+		return err
+	}
+	w := incident.Workload{Namespace: ref.Namespace, Name: ref.String()}
+	var j *incident.Journal
+	if id != "" {
+		path, err := a.locate(cmd, js, id)
+		if err != nil {
+			return err
+		}
+		if j, err = incident.LoadFile(path, js.opts); err != nil {
+			return err
+		}
+	} else {
+		list, _ := incident.List(js.dir)
+		for _, l := range list {
+			if l.Err == nil && l.Status == incident.StatusOpen && slices.Contains(l.Workloads, w) {
+				if j, err = incident.LoadFile(l.Path, js.opts); err == nil {
+					break
+				}
+			}
+		}
+		if j == nil {
+			return nil
+		}
+	}
+	defer j.Close()
+	from := int64(j.Incident().Records)
+	recs := append(actionlog.Signals(w, ev.Health, ev.CurrentRevision), actionlog.Decision(w, rec, ""))
+	for _, r := range recs {
+		if _, err := j.Append(r); err != nil {
+			return fmt.Errorf("journal %s: %w", textsafe.String(j.File()), err)
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "journaled in %s (%s)\n", textsafe.String(j.ID()), textsafe.String(j.File()))
+	js.finish(cmd.Context(), cmd, j, from)
+	return nil
 }

@@ -62,7 +62,11 @@ func mayday(t *testing.T, bin *binary, kubeconfig string, args ...string) binRun
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	cmd.Env = append(os.Environ(), "MAYDAY_LOG_FILE="+filepath.Join(t.TempDir(), "mayday.log"))
+	// Journals go to the test's own directory (shared by its calls), never
+	// the runner's home.
+	data := filepath.Join(os.TempDir(), "mayday-it-data", strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	t.Cleanup(func() { os.RemoveAll(data) })
+	cmd.Env = append(os.Environ(), "MAYDAY_LOG_FILE="+filepath.Join(t.TempDir(), "mayday.log"), "XDG_DATA_HOME="+data)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

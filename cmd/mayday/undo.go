@@ -225,7 +225,7 @@ func (a *app) undo(ctx context.Context, cmd *cobra.Command, arg string, fl undoF
 		}
 		a.milestone(a.env.now(), "undo", ref, incident.MilestoneRolloutComplete, fmt.Sprintf("rollout of revision %d complete", newRevision))
 		undoEvent(action.PhaseVerified, map[string]any{"summary": fmt.Sprintf("rolled back to revision %d; rollout complete", res.Plan.ToRevision)})
-		a.analyzeAfter(ctx, cmd, conn, ref, res.Plan.FromRevision, res.Plan.ToRevision)
+		a.analyzeAfter(ctx, cmd, conn, ref, res.Plan.FromRevision, newRevision) // the good revision is renumbered by the rollback
 	}
 	return nil
 }

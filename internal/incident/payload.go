@@ -299,6 +299,8 @@ func newPayload(t Type) Payload {
 		return &Outcome{}
 	case TypeProgress:
 		return &Progress{}
+	case TypeAnalysis:
+		return &Analysis{}
 	case TypeNote:
 		return &Note{}
 	case TypeNotificationSent, TypeNotificationFailed:
@@ -339,6 +341,8 @@ func deref(p Payload) Payload {
 		return *x
 	case *Progress:
 		return *x
+	case *Analysis:
+		return *x
 	case *Note:
 		return *x
 	case *Notification:
@@ -347,4 +351,31 @@ func deref(p Payload) Payload {
 		return *x
 	}
 	return p
+}
+
+// Analysis is the post-rollback analysis of a workload, as the report
+// reads it (internal/incident/report.Analysis, kept as JSON so the journal
+// needs no knowledge of it), with the sources that could not be read.
+type Analysis struct {
+	Workload Workload        `json:"workload"`
+	Data     json.RawMessage `json:"data"`
+	Errors   []string        `json:"errors,omitempty"`
+	// Hints are the root-cause hints, for the timeline.
+	Hints []string `json:"hints,omitempty"`
+}
+
+func (p Analysis) Summary() string {
+	s := "analysis of " + p.Workload.String()
+	switch len(p.Hints) {
+	case 0:
+		s += ": no root-cause hint"
+	case 1:
+		s += ": " + p.Hints[0]
+	default:
+		s += fmt.Sprintf(": %s (+%d more hints)", p.Hints[0], len(p.Hints)-1)
+	}
+	if len(p.Errors) > 0 {
+		s += fmt.Sprintf("; %d source(s) unavailable", len(p.Errors))
+	}
+	return s
 }

@@ -28,6 +28,7 @@ const (
 	TypeVerified           Type = "verified"
 	TypeFailed             Type = "failed"
 	TypeProgress           Type = "progress"
+	TypeAnalysis           Type = "analysis"
 	TypeNote               Type = "note"
 	TypeNotificationSent   Type = "notification-sent"
 	TypeNotificationFailed Type = "notification-failed"
@@ -37,7 +38,7 @@ const (
 // Types lists every record type this version knows.
 func Types() []Type {
 	return []Type{TypeOpened, TypeSignal, TypeDecision, TypePlanned, TypeDryRun, TypeConfirmed,
-		TypeIntent, TypeExecuted, TypeResult, TypeVerified, TypeFailed, TypeProgress, TypeNote,
+		TypeIntent, TypeExecuted, TypeResult, TypeVerified, TypeFailed, TypeProgress, TypeAnalysis, TypeNote,
 		TypeNotificationSent, TypeNotificationFailed, TypeClosed}
 }
 

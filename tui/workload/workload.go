@@ -200,6 +200,10 @@ func newRow(kind rollout.Kind, m *metav1.ObjectMeta, st rollout.Status, allNames
 		Phase:     st.Phase,
 		Message:   textsafe.String(st.Message),
 		UID:       m.UID,
+		// The annotations of a mayday action, so another engineer's
+		// console sees an incident in progress on the workload.
+		Incident:   textsafe.String(m.Annotations[rollout.IncidentAnnotation]),
+		IncidentBy: textsafe.String(m.Annotations[rollout.ActorAnnotation]),
 	}
 	row.Key = row.Name
 	if allNamespaces {

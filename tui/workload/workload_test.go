@@ -32,6 +32,18 @@ func TestDeploymentRow(t *testing.T) {
 	}
 }
 
+func TestRowCarriesTheIncidentInProgress(t *testing.T) {
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "checkout", Namespace: "shop",
+		Annotations: map[string]string{rollout.IncidentAnnotation: "INC-7\x1b]0;x\a", rollout.ActorAnnotation: "alice"}}}
+	r := DeploymentRow(d, false)
+	if r.Incident != `INC-7\x1b]0;x\x07` || r.IncidentBy != "alice" {
+		t.Fatalf("incident %q by %q", r.Incident, r.IncidentBy)
+	}
+	if r := DeploymentRow(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"}}, false); r.Incident != "" || r.IncidentBy != "" {
+		t.Fatalf("a workload without annotations has incident %q by %q", r.Incident, r.IncidentBy)
+	}
+}
+
 func TestRowsFromTheDemoCache(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,7 +1,11 @@
 package report
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/mayday-tui/mayday/internal/incident"
 
 	"github.com/mayday-tui/mayday/internal/redact"
 )
@@ -148,4 +152,42 @@ func byteCount(n int) string {
 		return formatFloat(float64(n)/(1<<10)) + " KiB"
 	}
 	return itoa(n) + " bytes"
+}
+
+// Record is the journal record of an analysis of w, with the sources
+// that could not be read: the report finds it there, so a journal copied
+// to another machine drafts the same report.
+func Record(w incident.Workload, a Analysis, errs []error) (incident.Record, error) {
+	data, err := json.Marshal(a.bounded())
+	if err != nil {
+		return incident.Record{}, fmt.Errorf("encoding the analysis: %w", err)
+	}
+	p := incident.Analysis{Workload: w, Data: data, Hints: a.Hints}
+	for _, e := range errs {
+		p.Errors = append(p.Errors, e.Error())
+	}
+	return incident.Record{Type: incident.TypeAnalysis, Payload: p}, nil
+}
+
+// FromJournal is the newest analysis recorded in the journal (false:
+// none, or none that this version can read).
+func FromJournal(records []incident.Record) (Analysis, []string, bool) {
+	for i := len(records) - 1; i >= 0; i-- {
+		p, ok := records[i].Payload.(incident.Analysis)
+		if !ok {
+			continue
+		}
+		var a Analysis
+		if err := json.Unmarshal(p.Data, &a); err != nil {
+			continue
+		}
+		return a, p.Errors, true
+	}
+	return Analysis{}, nil, false
+}
+
+// empty reports whether nothing was gathered.
+func (a Analysis) empty() bool {
+	return a.Deployed.IsZero() && a.BadRevision == "" && a.GoodRevision == "" && len(a.Changes) == 0 && a.Diff == "" &&
+		len(a.Events) == 0 && len(a.Logs) == 0 && len(a.Metrics) == 0 && a.Impact == nil && len(a.Hints) == 0
 }

@@ -107,10 +107,19 @@ const (
 const maxTimeline = 300
 
 // Draft builds the report of an incident from its journal records and
-// the analysis. It reads nothing but its arguments.
+// the analysis (empty: the newest analysis in the journal). It reads
+// nothing but its arguments.
 func Draft(inc incident.Incident, records []incident.Record, a Analysis) (Report, error) {
 	if inc.ID == "" || len(records) == 0 {
 		return Report{}, errors.New("no incident to report on: the journal has no incident-opened record")
+	}
+	if a.empty() {
+		// Nothing gathered by the caller: the analysis journaled with the
+		// incident, if any (the report drafts from the journal alone).
+		if ja, _, ok := FromJournal(records); ok {
+			ja.Redactor = a.Redactor
+			a = ja
+		}
 	}
 	a = a.bounded()
 	r := Report{Incident: inc, Analysis: a, Journal: JournalInfo{Path: inc.Path, Records: len(records)}}

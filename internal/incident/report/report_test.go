@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -301,5 +302,50 @@ func TestBoundsAndFences(t *testing.T) {
 	f := fence("", "a ```` b")
 	if !strings.HasPrefix(f, "`````\n") || !strings.HasSuffix(f, "\n`````") {
 		t.Errorf("fence %q", f)
+	}
+}
+
+func TestAnalysisTravelsWithTheJournal(t *testing.T) {
+	dir := t.TempDir()
+	w := incident.Workload{Namespace: "shop", Name: "deployment/checkout"}
+	j, err := incident.Open(dir, incident.Opened{Title: "checkout errors", Workloads: []incident.Workload{w}}, incident.Options{Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Analysis{BadRevision: "revision 6 (checkout:2.1.0)", Changes: []string{"image checkout:2.0.3 → checkout:2.1.0"},
+		Hints:  []string{"likely: 3 of 5 pods of revision 6 OOMKilled; memory limit unchanged"},
+		Impact: &Impact{FailedRequests: 1234, TotalRequests: 10000, AffectedShare: 0.1234, Window: "14:02–14:20"},
+		Logs:   []LogLine{{Pod: "checkout-6-abc", Line: "Authorization: Bearer abc.def.ghi"}}}
+	rec, err := Record(w, a, []error{errors.New("logs of pod checkout-6-abc: the kubelet did not answer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Append(rec); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	// Another machine: only the file.
+	inc, recs, _, err := incident.Read(incident.Path(dir, j.ID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Draft(inc, recs, Analysis{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := Markdown(r, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"OOMKilled", "checkout:2.0.3 → checkout:2.1.0", "1234 failed requests of 10000"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(string(md), "abc.def.ghi") {
+		t.Error("a bearer token reached the report")
+	}
+	if got := recs[len(recs)-1].Payload.Summary(); !strings.Contains(got, "OOMKilled") || !strings.Contains(got, "1 source(s) unavailable") {
+		t.Errorf("timeline text %q", got)
 	}
 }

@@ -157,7 +157,7 @@ func NewDemo(t testing.TB, opts demo.Options, start bool) *Demo {
 		t.Fatal(err)
 	}
 	return &Demo{Cluster: cl, Cache: cache, Deps: common.Deps{
-		Ctx: ctx, Reader: cache.Reader(), Actions: workload.NewExecutor(cl.Client(), false),
+		Ctx: ctx, Reader: cache.Reader(), Actions: workload.NewExecutor(cl.Client(), false, nil, nil),
 	}}
 }
 

@@ -182,7 +182,7 @@ func TestCancelChangesNothing(t *testing.T) {
 // The action layer refuses in read-only mode even if the flow is reached.
 func TestReadOnlyExecutorRefuses(t *testing.T) {
 	d := tuitest.NewDemo(t, demo.Options{Now: tuitest.Now}, false)
-	d.Deps.Actions = workload.NewExecutor(d.Cluster.Client(), true)
+	d.Deps.Actions = workload.NewExecutor(d.Cluster.Client(), true, nil, nil)
 	s := start(t, d, tuitest.Common(80, 24), 5)
 	if phase(s) != PlanFailed || !errors.Is(s.(Screen).Err(), action.ErrReadOnly) {
 		t.Fatalf("phase %v err %v", phase(s), s.(Screen).Err())

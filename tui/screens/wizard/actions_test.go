@@ -198,7 +198,7 @@ func TestPauseIsPlannedConfirmedAndSeenPaused(t *testing.T) {
 func TestReadOnlyActionLayerRefuses(t *testing.T) {
 	f := newFrozenFixture(t)
 	f.deps.Decision.Ops = NewOps(OpsConfig{Client: f.demo.Cluster.Client(), ReadOnly: true})
-	f.deps.Actions = workload.NewExecutor(f.demo.Cluster.Client(), true)
+	f.deps.Actions = workload.NewExecutor(f.demo.Cluster.Client(), true, nil, nil)
 	s := toRollforward(t, open(t, f, f.common(80, 24)), "2.15.1")
 	s, _ = press(t, s, "x")
 	if s.op.phase != opPlanFailed || !errors.Is(s.op.err, action.ErrReadOnly) {

@@ -43,7 +43,9 @@ type OpsConfig struct {
 	ReadOnly bool
 	Health   *metrics.Health
 	Recorder action.Recorder
-	Probe    time.Duration
+	// Ledger records every write before it is sent (nil: not journaled).
+	Ledger action.Ledger
+	Probe  time.Duration
 }
 
 // DefaultVerifyTimeout bounds following a rollout in the console.
@@ -51,7 +53,7 @@ const DefaultVerifyTimeout = 15 * time.Minute
 
 // NewOps builds the operations over a client.
 func NewOps(cfg OpsConfig) *Ops {
-	exec := &action.Executor{Client: cfg.Client, ReadOnly: cfg.ReadOnly}
+	exec := &action.Executor{Client: cfg.Client, ReadOnly: cfg.ReadOnly, Ledger: cfg.Ledger}
 	return &Ops{Exec: exec, Traffic: &action.Traffic{Executor: exec, Dynamic: cfg.Dynamic},
 		WatchClient: cfg.WatchClient, Probe: cfg.Probe, Health: cfg.Health, Recorder: cfg.Recorder, Timeout: DefaultVerifyTimeout}
 }
