@@ -214,9 +214,9 @@ func (m Model) View() string {
 	}
 	for drop := 5; drop >= 0; drop-- {
 		for v := 0; v < variants; v++ {
-			if v >= cutIncident && drop > keepContext {
-				// The clock and the namespace go before the incident's
-				// id is cut.
+			if v > 0 && drop > keepContext {
+				// The title, the clock and the namespace go before any
+				// text is shortened.
 				continue
 			}
 			var kept []string
@@ -234,12 +234,9 @@ func (m Model) View() string {
 	return ""
 }
 
-// cutIncident is the first variant that cuts the incident's id, tried
-// only once the parts above keepContext are gone.
-const (
-	cutIncident = 2
-	keepContext = 2
-)
+// keepContext is the priority of the kube context: shorter variants are
+// tried only once the parts less important than it are gone.
+const keepContext = 2
 
 // incidentTexts are the current incident's texts, longest first:
 // "⚑ INC-20261125-1420-checkout · SEV2 · 3 actions", then with the id cut
