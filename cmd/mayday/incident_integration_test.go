@@ -193,7 +193,7 @@ func TestIncidentOnTheTestBed(t *testing.T) {
 	direct := promInstant(t, env.PrometheusURL,
 		fmt.Sprintf(`sum(increase(http_requests_total{namespace=%q,code=~"5.."}[%ss]))`, ns, m[1]), m[2])
 	if math.Abs(direct-imp.FailedRequests) > 1e-6*math.Max(1, direct) {
-		t.Errorf("impact %v failed requests, a direct query says %v", imp.FailedRequests, direct)
+		t.Errorf("impact %v failed requests, a direct query says %v\nimpact query: %s", imp.FailedRequests, direct, imp.Query)
 	}
 	if len(rep.RootCause) == 0 || !strings.Contains(strings.Join(rep.RootCause, " "), "registry.example/web:2.0-bad") {
 		t.Errorf("root-cause hints do not name the new image: %v", rep.RootCause)

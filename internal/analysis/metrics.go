@@ -182,7 +182,7 @@ func (g *Gatherer) impact(ctx context.Context, s subject, target metrics.Target,
 		FailedRequests: failed,
 		AffectedShare:  -1,
 		Window:         fmt.Sprintf("%s (%s → %s)", metrics.ShortDuration(failedQ.Rate), stamp(s.deployed), stamp(s.recovered)),
-		Query:          fmt.Sprintf("failed: %s; total: %s; instant queries at %s", failedQ.Expr, totalQ.Expr, s.recovered.UTC().Format(time.RFC3339)),
+		Query:          fmt.Sprintf("failed: %s; total: %s; instant queries at %s", failedQ.Expr, totalQ.Expr, s.recovered.UTC().Format(time.RFC3339Nano)),
 	}
 	if okt && total > 0 {
 		imp.TotalRequests = total
