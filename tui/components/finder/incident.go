@@ -2,6 +2,7 @@ package finder
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/mayday-tui/mayday/internal/rollout"
 )
@@ -59,7 +60,8 @@ func Count(n int, noun string) string {
 type InProgressMsg struct{ Workloads map[rollout.Ref]InProgress }
 
 // UnknownOutcomeMsg sets the notice about actions whose outcome is
-// unknown (escaped; "" clears it).
+// unknown (escaped; "" clears it): one or two lines, the second what to
+// do.
 type UnknownOutcomeMsg struct{ Notice string }
 
 // SetInProgress replaces the workloads marked as in an incident.
@@ -78,6 +80,19 @@ func (m *Model) SetUnknownOutcome(notice string) {
 	m.scroll()
 }
 
-// bannerShown says whether the notice line fits: the list keeps a few
-// rows at least.
-func (m Model) bannerShown() bool { return m.unknownOutcome != "" && m.height >= 8 }
+// bannerLines are the notice's lines that fit: two on a roomy screen,
+// the first alone on a small one, none when the list would be left with
+// too few rows.
+func (m Model) bannerLines() []string {
+	if m.unknownOutcome == "" || m.height < 8 {
+		return nil
+	}
+	lines := strings.Split(m.unknownOutcome, "\n")
+	if len(lines) > 2 {
+		lines = lines[:2]
+	}
+	if m.height < 12 {
+		lines = lines[:1]
+	}
+	return lines
+}

@@ -59,14 +59,20 @@ func TestIncidentMarkerBesideTheName(t *testing.T) {
 func TestUnknownOutcomeNotice(t *testing.T) {
 	m := newFinder(t, tuitest.Shop(), 80, 24)
 	before := m.listHeight()
-	notice := "1 action with outcome unknown in INC-20260314-0926-checkout: roll back shop/deployment/checkout to revision 5 — check the workload (press i for the incident)"
+	notice := "1 action with outcome unknown in INC-20260314-0926-checkout: undo deployment/checkout (roll back to revision 5)\ncheck the workload (press i for the incident)"
 	m, _ = send(m, UnknownOutcomeMsg{Notice: notice})
 	lines := strings.Split(plain(m.View()), "\n")
-	if !strings.HasPrefix(lines[1], "⚠ 1 action with outcome unknown in INC-20260314-0926-checkout: roll back") || ansi.StringWidth(lines[1]) != 80 {
-		t.Errorf("notice line: %q", lines[1])
+	if !strings.HasPrefix(lines[1], "⚠ 1 action with outcome unknown in INC-20260314-0926-checkout: undo") || ansi.StringWidth(lines[1]) != 80 ||
+		!strings.HasPrefix(lines[2], "  check the workload (press i for the incident)") {
+		t.Errorf("notice lines: %q %q", lines[1], lines[2])
 	}
-	if m.listHeight() != before-1 || !strings.Contains(lines[2], "KIND") {
-		t.Errorf("the notice takes one row from the list: %d → %d\n%s", before, m.listHeight(), strings.Join(lines, "\n"))
+	if m.listHeight() != before-2 || !strings.Contains(lines[3], "KIND") {
+		t.Errorf("the notice takes two rows from the list: %d → %d\n%s", before, m.listHeight(), strings.Join(lines, "\n"))
+	}
+	// On a small screen, its first line only.
+	m.SetSize(80, 10)
+	if v := plain(m.View()); !strings.Contains(v, "outcome unknown") || strings.Contains(v, "check the workload") {
+		t.Errorf("notice at 80x10:\n%s", v)
 	}
 	// Too small for it: the list keeps its rows.
 	m.SetSize(80, 6)
@@ -103,7 +109,7 @@ func TestMarkedRowsAtAnySize(t *testing.T) {
 func TestIncidentGoldens(t *testing.T) {
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 		m := marked(t, size.w, size.h)
-		m.SetUnknownOutcome("1 action with outcome unknown in INC-20260314-0811-payments: roll back shop/deployment/payments to revision 5 — check the workload (press i for the incident)")
+		m.SetUnknownOutcome("1 action with outcome unknown in INC-20260314-0811-payments: undo deployment/payments (roll back to revision 5)\ncheck the workload (press i for the incident)")
 		m, _ = send(m, tuitest.Key("down"))
 		tuitest.Golden(t, "incident_"+itoa(size.w)+"x"+itoa(size.h), tuitest.ASCII(m.View()))
 	}

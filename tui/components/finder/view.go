@@ -124,8 +124,12 @@ func (m Model) View() string {
 	if h == 1 {
 		return common.Fit(lines[0], w, h)
 	}
-	if m.bannerShown() {
-		lines = append(lines, common.Truncate(m.c.Styles.Warning.Render("⚠ "+m.unknownOutcome), w))
+	for i, l := range m.bannerLines() {
+		mark := "⚠ "
+		if i > 0 {
+			mark = "  "
+		}
+		lines = append(lines, common.Truncate(m.c.Styles.Warning.Render(mark+l), w))
 	}
 
 	nsW, nameW := 0, 0
@@ -165,9 +169,7 @@ func (m Model) listHeight() int {
 	if m.height >= 6 {
 		h--
 	}
-	if m.bannerShown() {
-		h--
-	}
+	h -= len(m.bannerLines())
 	return max(h, 0)
 }
 
