@@ -18,11 +18,13 @@ import (
 	"github.com/mayday-tui/mayday/internal/textsafe"
 	"github.com/mayday-tui/mayday/themes"
 	"github.com/mayday-tui/mayday/tui/common"
+	"github.com/mayday-tui/mayday/tui/components/finder"
 	"github.com/mayday-tui/mayday/tui/components/help"
 	"github.com/mayday-tui/mayday/tui/components/palette"
 	"github.com/mayday-tui/mayday/tui/components/statusbar"
 	"github.com/mayday-tui/mayday/tui/screens/health"
 	"github.com/mayday-tui/mayday/tui/screens/history"
+	incidentform "github.com/mayday-tui/mayday/tui/screens/incident"
 	"github.com/mayday-tui/mayday/tui/screens/wizard"
 	"github.com/mayday-tui/mayday/tui/screens/workloads"
 	"github.com/mayday-tui/mayday/tui/styles"
@@ -53,6 +55,16 @@ type Options struct {
 	// Decision feeds the decision wizard (w); nil: the wizard says it
 	// cannot decide here.
 	Decision *common.Decision
+	// Incidents is the incident journal (n opens an incident, i shows
+	// its report, the status bar and the finder show what is in
+	// progress); nil: incidents are unavailable, IncidentsReason says why
+	// in help and when n or i is pressed.
+	Incidents       common.Incidents
+	IncidentsReason string
+	// ReportTemplateName and ReportTemplate are the team's report
+	// template (incidents.reportTemplate), so that an exported report is
+	// what `mayday report` prints; empty: the built-in one.
+	ReportTemplateName, ReportTemplate string
 }
 
 // Model is the root model; the only tea.Model of the console.
@@ -66,6 +78,7 @@ type Model struct {
 	helpOpen    *help.Model
 	confirmQuit bool
 	inFlight    []string // descriptions of actions in flight
+	inc         incidents
 
 	sizeKnown bool
 	quitting  bool
@@ -81,6 +94,11 @@ func New(opts Options) Model {
 	}
 	c := opts.Common
 	m := Model{opts: opts, c: c, status: statusbar.New(c)}
+	if opts.Incidents == nil {
+		k := c.Keys
+		m.inc.unavailable = []key.Binding{k.Finder.OpenIncident, k.Finder.Report, k.History.OpenIncident, k.History.Report}
+		k.SetIncidentsUnavailable(m.incidentsReason())
+	}
 	m.stack = []common.Screen{workloads.New(c, m.deps())}
 	return m
 }
@@ -103,6 +121,7 @@ func (m Model) Init() tea.Cmd {
 		waitForChange(m.opts.Ctx, m.opts.Cluster, m.opts.Coalesce, m.c.Now),
 		tick(m.opts.Tick, m.opts.Cluster, m.c.Now),
 		tea.RequestBackgroundColor,
+		readIncident(m.opts.Incidents, true),
 	)
 }
 
@@ -138,13 +157,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return next, tea.Batch(cmd, waitForChange(m.opts.Ctx, m.opts.Cluster, m.opts.Coalesce, m.c.Now))
 	case common.ClusterChangedMsg:
 		m.status, _ = m.status.Update(msg)
-		return m, m.broadcast(msg)
+		m.inc.rows = msg.Rows
+		cmd := tea.Batch(m.broadcast(msg), m.requestMarks())
+		return m, cmd
 	case goHomeMsg:
 		m.stack = m.stack[:1:1]
 		return m, nil
 	case common.TickMsg:
 		m.status, _ = m.status.Update(msg)
-		cmds := []tea.Cmd{m.broadcast(msg), tick(m.opts.Tick, m.opts.Cluster, m.c.Now)}
+		cmds := []tea.Cmd{m.broadcast(msg), tick(m.opts.Tick, m.opts.Cluster, m.c.Now), readIncident(m.opts.Incidents, false)}
 		if msg.Health.Synced && !m.finderLoaded() {
 			// The cache finished its first list without any event (an
 			// empty namespace): take a snapshot so the finder stops loading.
@@ -170,6 +191,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.open(msg.Ref)
 	case openWizardMsg:
 		return m.openWizard(msg.ref)
+	case incidentReadMsg:
+		return m.incidentRead(msg)
+	case marksMsg:
+		return m.marksLooked(msg)
+	case incidentform.OpenedMsg:
+		return m.opened(msg)
+	case openIncidentMsg:
+		return m.openIncident(msg.ref, msg.hasRef)
+	case openReportMsg:
+		return m.openReport()
 	case common.BackMsg:
 		return m.back(), nil
 	case common.ShowHelpMsg:
@@ -251,6 +282,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if ref, b, ok := m.decideTarget(); ok && key.Matches(msg, b) {
 			return m.openWizard(ref)
 		}
+		if next, cmd, ok := m.incidentKey(msg); ok {
+			return next, cmd
+		}
 	}
 	return m.toTop(msg)
 }
@@ -297,7 +331,9 @@ func (m Model) back() Model {
 
 func (m Model) open(ref rollout.Ref) (tea.Model, tea.Cmd) {
 	s, cmd := history.New(m.deps(), m.c, ref)
-	return m.push(s), cmd
+	// The incident in progress on the workload, as last looked up.
+	sc, _ := s.Update(finder.InProgressMsg{Workloads: m.inc.marks})
+	return m.push(sc), cmd
 }
 
 // decideTarget is the workload w opens the decision wizard for on the
@@ -352,6 +388,7 @@ func (m Model) openPalette() Model {
 	if ref, b, ok := m.decideTarget(); ok && b.Enabled() {
 		items = append(items, common.Command{Title: "decide: " + textsafe.String(ref.String()), Keys: b.Help().Key, Msg: openWizardMsg{ref: ref}})
 	}
+	items = append(items, m.incidentCommands()...)
 	if len(m.stack) > 1 {
 		items = append(items, common.Command{Title: "Go to Workloads", Msg: goHomeMsg{}})
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -123,17 +124,31 @@ func (m Model) footer(w int) string {
 	case m.helpOpen != nil:
 		text = s.Muted.Render("esc close help")
 	default:
-		text = help.Short(m.c, m.Top().KeyMap(), m.c.Keys.Global)
-		if len(m.stack) > 1 && m.c.Keys.Global.Back.Enabled() {
-			b := m.c.Keys.Global.Back.Help()
-			text += s.Muted.Render(" · ") + s.Key.Render(b.Key) + " " + s.Muted.Render(b.Desc)
-		}
-		if m.c.ReadOnly {
-			text = s.Badge.Render(" RO ") + " " + text
+		// The screen's keys first; when they leave too little room, the
+		// palette's hint goes, then quit's: help (?) lists them all.
+		g := m.c.Keys.Global
+		for _, globals := range []shortKeys{{g.Help, g.Palette, g.Quit}, {g.Help, g.Quit}, {g.Help}} {
+			text = help.Short(m.c, m.Top().KeyMap(), globals)
+			if len(m.stack) > 1 && g.Back.Enabled() {
+				b := g.Back.Help()
+				text += s.Muted.Render(" · ") + s.Key.Render(b.Key) + " " + s.Muted.Render(b.Desc)
+			}
+			if m.c.ReadOnly {
+				text = s.Badge.Render(" RO ") + " " + text
+			}
+			if common.Width(" "+text) <= w {
+				break
+			}
 		}
 	}
 	return common.Truncate(" "+text, w)
 }
+
+// shortKeys is a few bindings as a key map, for the footer.
+type shortKeys []key.Binding
+
+func (k shortKeys) ShortHelp() []key.Binding  { return k }
+func (k shortKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k} }
 
 // framed draws the theme's frame with its label in the top border.
 func (m Model) framed(inner string, l frameLayout) string {

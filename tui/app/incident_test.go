@@ -1,0 +1,290 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mayday-tui/mayday/internal/demo"
+	journal "github.com/mayday-tui/mayday/internal/incident"
+	"github.com/mayday-tui/mayday/themes"
+	"github.com/mayday-tui/mayday/tui/common"
+	"github.com/mayday-tui/mayday/tui/internal/tuitest"
+	"github.com/mayday-tui/mayday/tui/screens/history"
+	incidentform "github.com/mayday-tui/mayday/tui/screens/incident"
+	"github.com/mayday-tui/mayday/tui/screens/report"
+	"github.com/mayday-tui/mayday/tui/workload"
+)
+
+// incidentApp is the root model over the shop with the demo's history
+// reader and a journal directory of its own; rows may name incidents.
+func incidentApp(tb testing.TB, in common.Incidents, rows []workload.Row, w, h int) (Model, *tuitest.Cluster) {
+	tb.Helper()
+	d := tuitest.NewDemo(tb, demo.Options{Now: tuitest.Now}, false)
+	c := tuitest.Common(w, h)
+	cat, _ := themes.Builtin()
+	th, _ := cat.Resolve("default")
+	cluster := tuitest.NewCluster(rows, d.Deps.Reader)
+	m := New(Options{Ctx: d.Deps.Ctx, Cluster: cluster, Common: c, Theme: th, Actions: d.Deps.Actions, Incidents: in})
+	m = step(tb, m, readIncident(in, true)())
+	return step(tb, m, tea.WindowSizeMsg{Width: w, Height: h}, loadWorkloads(cluster, nil, c.Now)()), cluster
+}
+
+// later is a tick past the status bar's passing messages.
+func later() common.TickMsg {
+	return common.TickMsg{Now: tuitest.Now().Add(time.Minute), Health: workload.Health{Connected: true, Synced: true, LastEvent: tuitest.Now().Add(time.Minute)}}
+}
+
+func firstLine(m Model) string { return strings.SplitN(screen(m), "\n", 2)[0] }
+
+func TestNOpensAnIncidentFromTheFinder(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home) // the journal's path is shown from ~
+	in := tuitest.NewIncidents(t, home+"/incidents", "alice")
+	m, _ := incidentApp(t, in, tuitest.Shop(), 120, 40)
+	m = step(t, m, tuitest.Key("down"), tuitest.Key("n")) // checkout
+	f, ok := m.Top().(incidentform.Screen)
+	if !ok || f.Value() != "checkout errors" || f.Severity() != "SEV2" {
+		t.Fatalf("top %T\n%s", m.Top(), screen(m))
+	}
+	// q and ? are letters in the form.
+	m = step(t, m, msgs(tuitest.Type(" q?"))...)
+	if m.Top().(incidentform.Screen).Value() != "checkout errors q?" || m.HelpOpen() {
+		t.Fatalf("typing in the form:\n%s", screen(m))
+	}
+	m = step(t, m, tuitest.Key("enter"))
+	if m.Depth() != 1 {
+		t.Fatalf("the form stays open:\n%s", screen(m))
+	}
+	if v := firstLine(m); !strings.Contains(v, "opened INC-20260314-0926-checkout (journal ~/incidents/INC-20260314-0926-checkout.jsonl)") {
+		t.Errorf("status bar: %s", v)
+	}
+	if in.Opens != 1 {
+		t.Fatalf("opens = %d", in.Opens)
+	}
+	m = step(t, m, later())
+	if v := firstLine(m); !strings.Contains(v, "⚑ INC-20260314-0926-checkout · SEV2 · 0 actions") {
+		t.Errorf("status bar after the message: %s", v)
+	}
+	// n again: the form asks first.
+	m = step(t, m, tuitest.Key("n"))
+	if f, ok := m.Top().(incidentform.Screen); !ok || !f.Confirming() {
+		t.Fatalf("second incident:\n%s", screen(m))
+	}
+	m = step(t, m, tuitest.Key("esc"))
+	if m.Depth() != 1 || in.Opens != 1 {
+		t.Errorf("esc: depth %d, opens %d", m.Depth(), in.Opens)
+	}
+}
+
+func TestIncidentsWorkReadOnly(t *testing.T) {
+	in := tuitest.NewIncidents(t, t.TempDir(), "alice")
+	d := tuitest.NewDemo(t, demo.Options{Now: tuitest.Now}, false)
+	c := tuitest.Common(80, 24)
+	c.ReadOnly = true
+	c.Keys.SetReadOnly("read-only mode (--read-only)")
+	cat, _ := themes.Builtin()
+	th, _ := cat.Resolve("default")
+	cluster := tuitest.NewCluster(tuitest.Shop(), d.Deps.Reader)
+	m := New(Options{Ctx: context.Background(), Cluster: cluster, Common: c, Theme: th, Incidents: in})
+	m = step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, loadWorkloads(cluster, nil, c.Now)())
+	m = step(t, m, tuitest.Key("enter"), tuitest.Key("n"), tuitest.Key("enter"))
+	if cur, ok := in.Current(); !ok || cur.ID != "INC-20260314-0926-catalog" {
+		t.Fatalf("read-only: %+v %v\n%s", cur, ok, screen(m))
+	}
+	if _, ok := m.Top().(history.Screen); !ok {
+		t.Errorf("back on the history after opening: %T", m.Top())
+	}
+}
+
+func TestWithoutJournalNAndISayWhy(t *testing.T) {
+	c := tuitest.Common(80, 24)
+	cat, _ := themes.Builtin()
+	th, _ := cat.Resolve("default")
+	cluster := tuitest.NewCluster(tuitest.Shop(), nil)
+	m := New(Options{Ctx: context.Background(), Cluster: cluster, Common: c, Theme: th,
+		IncidentsReason: "incidents are unavailable: the journal directory /var/lib/mayday is read-only"})
+	m = step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, loadWorkloads(cluster, nil, c.Now)())
+	for _, k := range []string{"n", "i"} {
+		got := step(t, m, tuitest.Key(k))
+		if got.Depth() != 1 || !strings.Contains(firstLine(got), "incidents are unavailable: the journal directory") {
+			t.Errorf("%s: %s", k, firstLine(got))
+		}
+		if f := got.Top().(interface{ CapturesInput() bool }); f.CapturesInput() {
+			t.Errorf("%s started the filter", k)
+		}
+	}
+	h := step(t, m, tuitest.Key("?"))
+	if v := screen(h); !strings.Contains(v, "Unavailable") || !strings.Contains(v, "n  incident: incidents are unavailable: the journal directory") {
+		t.Errorf("help:\n%s", v)
+	}
+	p := step(t, m, tuitest.Key(":"))
+	if strings.Contains(screen(p), "incident: ") {
+		t.Errorf("the palette offers incidents:\n%s", screen(p))
+	}
+}
+
+func TestIShowsTheCurrentIncidentsReport(t *testing.T) {
+	in := tuitest.NewIncidents(t, t.TempDir(), "alice")
+	m, _ := incidentApp(t, in, tuitest.Shop(), 120, 40)
+	got := step(t, m, tuitest.Key("i"))
+	if got.Depth() != 1 || !strings.Contains(firstLine(got), "no incident yet: press n to open one") {
+		t.Errorf("no incident: %s", firstLine(got))
+	}
+	inc := tuitest.ScriptedIncident(t, in)
+	m = step(t, m, readIncident(in, false)())
+	m = step(t, m, tuitest.Key("i"))
+	if _, ok := m.Top().(report.Screen); !ok {
+		t.Fatalf("top %T\n%s", m.Top(), screen(m))
+	}
+	if v := screen(m); !strings.Contains(v, "# "+inc.ID+": checkout errors") || !strings.Contains(v, "⚑ "+inc.ID+" · SEV2 · 1 action") {
+		t.Errorf("report:\n%s", v)
+	}
+	// While editing, q is a letter and esc leaves the editor only.
+	m = step(t, m, tuitest.Key("e"))
+	m = step(t, m, msgs(tuitest.Type("q"))...)
+	if m.Depth() != 2 || !m.Top().CapturesInput() {
+		t.Fatalf("editing: depth %d\n%s", m.Depth(), screen(m))
+	}
+	m = step(t, m, tuitest.Key("esc"))
+	if m.Depth() != 2 || m.Top().CapturesInput() {
+		t.Fatalf("esc in the editor: depth %d", m.Depth())
+	}
+	m = step(t, m, tuitest.Key("esc"))
+	if m.Depth() != 1 {
+		t.Errorf("esc on the report: depth %d", m.Depth())
+	}
+	// The palette has both entries.
+	p := screen(step(t, m, tuitest.Key(":")))
+	if !strings.Contains(p, "incident: open (deployment/catalog)") || !strings.Contains(p, "incident: report") {
+		t.Errorf("palette:\n%s", p)
+	}
+}
+
+// rowsNaming is the shop with checkout annotated with cur, payments with
+// an incident kept on another machine, and search with a closed one.
+func rowsNaming(cur, closed string) []workload.Row {
+	rows := tuitest.Shop()
+	for i := range rows {
+		switch rows[i].Ref.Name {
+		case "checkout":
+			rows[i].Incident, rows[i].IncidentBy = cur, "alice"
+		case "payments":
+			rows[i].Incident, rows[i].IncidentBy = "INC-20260314-0811-payments", "bob"
+		case "search":
+			rows[i].Incident, rows[i].IncidentBy = closed, "carol"
+		}
+	}
+	return rows
+}
+
+func TestInProgressOnAffectedWorkloads(t *testing.T) {
+	dir := t.TempDir()
+	in := tuitest.NewIncidents(t, dir, "alice")
+	// An earlier incident about search, closed.
+	old, err := journal.Open(dir, journal.Opened{Title: "search slow", Workloads: []journal.Workload{{Namespace: "shop", Name: "deployment/search"}}}, in.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.CloseIncident("carol", "fixed"); err != nil {
+		t.Fatal(err)
+	}
+	_ = old.Close()
+	inc := tuitest.ScriptedIncident(t, in)
+	for _, size := range [][2]int{{120, 40}, {80, 24}} {
+		m, _ := incidentApp(t, in, rowsNaming(inc.ID, old.ID()), size[0], size[1])
+		m = step(t, m, tuitest.Key("down"))
+		v := screen(m)
+		for _, want := range []string{"checkout ⚑", "payments ⚑", "deployment/checkout: ⚑ " + inc.ID + " in progress by alice"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%v: missing %q in\n%s", size, want, v)
+			}
+		}
+		if strings.Contains(v, "search ⚑") {
+			t.Errorf("%v: a closed incident is marked:\n%s", size, v)
+		}
+		tuitest.Golden(t, "app_incident_"+itoa(size[0])+"x"+itoa(size[1]), tuitest.ASCII(m.Render()))
+		h := step(t, m, tuitest.Key("enter"))
+		if _, ok := h.Top().(history.Screen); !ok {
+			t.Fatalf("top %T", h.Top())
+		}
+		if v := screen(h); !strings.Contains(v, "⚑ "+inc.ID+" in progress by alice, 1 action") {
+			t.Errorf("%v: history:\n%s", size, v)
+		}
+		tuitest.Golden(t, "app_incident_history_"+itoa(size[0])+"x"+itoa(size[1]), tuitest.ASCII(h.Render()))
+		// payments: the journal is elsewhere.
+		p := step(t, m, msgs(tuitest.Type("paym"))...)
+		p = step(t, p, tuitest.Key("enter"))
+		if v := screen(p); !strings.Contains(v, "⚑ INC-20260314-0811-payments by bob (journal not on this machine)") {
+			t.Errorf("%v: payments' history:\n%s", size, v)
+		}
+	}
+	// Closing the current incident takes its marks away.
+	if _, err := in.Journal().CloseIncident("alice", "rolled back"); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := incidentApp(t, in, rowsNaming(inc.ID, old.ID()), 120, 40)
+	if v := screen(m); strings.Contains(v, "checkout ⚑") || !strings.Contains(v, "payments ⚑") {
+		t.Errorf("after closing:\n%s", v)
+	}
+}
+
+func TestUnknownOutcomeNoticeAtStart(t *testing.T) {
+	dir := t.TempDir()
+	in := tuitest.NewIncidents(t, dir, "alice")
+	// An earlier session sent a rollback and stopped before its result.
+	j, err := journal.Open(dir, journal.Opened{Title: "checkout errors", Workloads: []journal.Workload{{Namespace: "shop", Name: "deployment/checkout"}}}, in.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Intent(context.Background(), journal.Action{Action: "undo", Workload: journal.Workload{Namespace: "shop", Name: "deployment/checkout"}, Description: "roll back to revision 5"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	m, _ := incidentApp(t, in, tuitest.Shop(), 120, 40)
+	if v := screen(m); !strings.Contains(v, "⚠ 1 action with outcome unknown in INC-20260314-0926-checkout: undo deployment/checkout (roll back to revision 5)") ||
+		!strings.Contains(v, "  check the workload before acting on it again (press i for the incident)") {
+		t.Errorf("no notice:\n%s", v)
+	}
+	m = step(t, m, tuitest.Key("i"))
+	r, ok := m.Top().(report.Screen)
+	if !ok || r.Journal() != j.File() {
+		t.Fatalf("i: %T\n%s", m.Top(), screen(m))
+	}
+	if v := screen(m); !strings.Contains(v, "outcome unknown") {
+		t.Errorf("the report does not say so:\n%s", v)
+	}
+}
+
+func TestTinyTerminalsWithAnIncident(t *testing.T) {
+	in := tuitest.NewIncidents(t, t.TempDir(), "alice")
+	inc := tuitest.ScriptedIncident(t, in)
+	m, _ := incidentApp(t, in, rowsNaming(inc.ID, ""), 80, 24)
+	for name, v := range map[string]Model{
+		"finder": m,
+		"form":   step(t, m, tuitest.Key("n")),
+		"report": step(t, m, tuitest.Key("i")),
+		"editor": step(t, m, tuitest.Key("i"), tuitest.Key("e")),
+	} {
+		for _, s := range [][2]int{{20, 5}, {10, 3}, {1, 1}, {0, 0}, {200, 60}, {80, 24}} {
+			out := step(t, v, tea.WindowSizeMsg{Width: s[0], Height: s[1]}).Render()
+			if s[0] == 0 || s[1] == 0 {
+				continue
+			}
+			lines := strings.Split(out, "\n")
+			if len(lines) != s[1] {
+				t.Errorf("%s %v: %d lines", name, s, len(lines))
+			}
+			for _, l := range lines {
+				if w := ansi.StringWidth(l); w > s[0] {
+					t.Errorf("%s %v: line of %d cells", name, s, w)
+					break
+				}
+			}
+		}
+	}
+}
