@@ -1,6 +1,7 @@
 package help
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/tui/internal/tuitest"
+	"github.com/mayday-tui/mayday/tui/keys"
 )
 
 func TestHelpListsEnabledBindingsAndExplainsDisabled(t *testing.T) {
@@ -57,5 +59,37 @@ func TestShort(t *testing.T) {
 	s := ansi.Strip(Short(c, c.Keys.History, c.Keys.Global))
 	if !strings.Contains(s, "d diff against current") || strings.Contains(s, "roll back") || !strings.Contains(s, "q quit") {
 		t.Errorf("short help: %s", s)
+	}
+}
+
+// The incident keys are listed on the finder and the history (read-only
+// too), the report's keys on its screen, and without a journal they are
+// listed as unavailable with the reason.
+func TestHelpListsTheIncidentKeys(t *testing.T) {
+	c := tuitest.Common(80, 60)
+	c.Keys.SetReadOnly("read-only mode (--read-only)")
+	m := New(c, []Section{{Title: "Workloads", Keys: c.Keys.Finder}, {Title: "Report", Keys: c.Keys.Report}, {Title: "Editing", Keys: keys.ReportEditing(c.Keys.Report)}}, c.Keys.Disabled, nil)
+	m.SetSize(80, 60)
+	v := ansi.Strip(m.View())
+	for _, want := range []string{`\bn +incident`, `\bi +report`, `\be +edit a section`, `\bx +export Markdown`,
+		`\btab +next section`, `shift\+tab +previous section`} {
+		if !regexp.MustCompile(want).MatchString(v) {
+			t.Errorf("help lacks %q:\n%s", want, v)
+		}
+	}
+	if s := ansi.Strip(Short(c, c.Keys.Finder)); !strings.Contains(s, "n incident · i report") {
+		t.Errorf("footer: %s", s)
+	}
+
+	c = tuitest.Common(80, 40)
+	c.Keys.SetIncidentsUnavailable("no incident journal: /var/lib/mayday is read-only")
+	m = New(c, []Section{{Title: "Workloads", Keys: c.Keys.Finder}}, c.Keys.Disabled, nil)
+	m.SetSize(80, 40)
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, "n  incident: no incident journal: /var/lib/mayday is read-only") || !strings.Contains(v, "i  report: no incident journal") {
+		t.Errorf("unavailable incident keys:\n%s", v)
+	}
+	if strings.Contains(ansi.Strip(Short(c, c.Keys.Finder)), "incident") {
+		t.Error("the footer offers unavailable keys")
 	}
 }
