@@ -1,9 +1,17 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
+	"time"
+
+	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/analysis"
+	"github.com/mayday-tui/mayday/internal/decide"
+	"github.com/mayday-tui/mayday/internal/incident/report"
+	"github.com/mayday-tui/mayday/internal/rollout"
 
 	"github.com/mayday-tui/mayday/internal/incident"
 	"github.com/mayday-tui/mayday/internal/incident/actionlog"
@@ -21,6 +29,12 @@ type journal struct {
 
 	mu     sync.Mutex
 	looked map[string]lookedUp
+
+	// gatherer analyses a workload once its rollback is verified (nil:
+	// no analysis); ctx bounds it, wg tracks those running.
+	gatherer *analysis.Gatherer
+	ctx      context.Context
+	wg       sync.WaitGroup
 }
 
 // lookedUp caches a journal read by Lookup until its file changes.
@@ -32,8 +46,8 @@ type lookedUp struct {
 
 var _ common.Incidents = (*journal)(nil)
 
-func newJournal(k *actionlog.Keeper, actor string) *journal {
-	j := &journal{keeper: k, actor: actor, looked: map[string]lookedUp{}}
+func newJournal(ctx context.Context, k *actionlog.Keeper, actor string, g *analysis.Gatherer) *journal {
+	j := &journal{keeper: k, actor: actor, looked: map[string]lookedUp{}, gatherer: g, ctx: ctx}
 	j.pending, _ = incident.PendingIn(k.Dir)
 	return j
 }
@@ -100,4 +114,59 @@ func (j *journal) Lookup(id string) (incident.Incident, bool) {
 	j.looked[id] = c
 	j.mu.Unlock()
 	return c.inc, c.ok
+}
+
+// decided journals the decision an action was confirmed from, with the
+// verdict it rested on (held until the action's write opens or joins the
+// incident).
+func (j *journal) decided(ref rollout.Ref, ev *decide.Evidence, rec decide.Recommendation) {
+	w := incident.Workload{Namespace: ref.Namespace, Name: ref.String()}
+	if ev != nil {
+		for _, r := range actionlog.Signals(w, ev.Health, ev.CurrentRevision) {
+			j.keeper.Append(r)
+		}
+	}
+	j.keeper.Append(actionlog.Decision(w, rec, ""))
+}
+
+// verified journals the end of a verification and, when the workload
+// was verified, gathers the post-rollback analysis in the background
+// (Wait waits for it at exit).
+func (j *journal) verified(ref rollout.Ref, v *action.Verification) {
+	if j.keeper.Journal() == nil {
+		return
+	}
+	w := incident.Workload{Namespace: ref.Namespace, Name: ref.String()}
+	if v.RolloutComplete {
+		j.keeper.Append(incident.Record{Type: incident.TypeProgress, Payload: incident.Progress{Workload: w,
+			Milestone: incident.MilestoneRolloutComplete, Message: "rollout complete: " + v.Summary()}})
+	}
+	if !v.Verified() || j.gatherer == nil {
+		return
+	}
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		ctx, cancel := context.WithTimeout(j.ctx, analysisTimeout)
+		defer cancel()
+		a, errs := j.gatherer.Gather(ctx, analysis.Request{Ref: ref, Recovered: time.Now()})
+		r, err := report.Record(w, a, errs)
+		if err != nil {
+			return
+		}
+		j.keeper.Append(r)
+	}()
+}
+
+// analysisTimeout bounds the analysis of one workload.
+const analysisTimeout = 30 * time.Second
+
+// wait waits for the analyses still running, at most d.
+func (j *journal) wait(d time.Duration) {
+	done := make(chan struct{})
+	go func() { j.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/analysis"
 	"github.com/mayday-tui/mayday/internal/config"
 	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/evidence"
@@ -145,6 +146,11 @@ func Run(ctx context.Context, d Deps) error {
 		popts = append(popts, tea.WithWindowSize(d.Width, d.Height))
 	}
 	_, err := tea.NewProgram(model.Model, popts...).Run()
+	if model.journal != nil {
+		// An analysis started by a verified rollback finishes into the
+		// journal before the console goes (bounded).
+		model.journal.wait(analysisTimeout)
+	}
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		err = nil // the caller cancelled: a normal end
 	}
@@ -160,6 +166,7 @@ type Built struct {
 	app.Model
 	theme    string
 	readOnly bool
+	journal  *journal
 }
 
 // ThemeName is the theme in use.
@@ -254,9 +261,15 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 	rec := actionRecorder(logger, d.Journal)
 	var ledger action.Ledger
 	var incidents common.Incidents
+	var jn *journal
 	if d.Journal != nil {
 		ledger = d.Journal
-		incidents = newJournal(d.Journal, d.Journal.Opts.Actor)
+		var g *analysis.Gatherer
+		if actionClient != nil {
+			g = &analysis.Gatherer{Client: actionClient, Reader: cluster.Reader(), Health: d.Health, Redactor: d.Journal.Opts.Redactor, Now: now}
+		}
+		jn = newJournal(ctx, d.Journal, d.Journal.Opts.Actor, g)
+		incidents = jn
 	}
 	var actions common.Actions
 	if actionClient != nil {
@@ -268,17 +281,17 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 		Ctx: ctx, Cluster: cluster, Actions: actions, Common: c, Theme: theme,
 		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
 		Health: d.Health, HealthRefresh: d.HealthRefresh,
-		Decision: decision(d, cluster, actionClient, readOnly, now, ledger, rec),
+		Decision: decision(d, cluster, actionClient, readOnly, now, ledger, rec, jn),
 	}
 	_ = incidents // INCIDENTS-FIELD
-	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly}, opts
+	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly, journal: jn}, opts
 }
 
 // decision is what the decision wizard reads and acts with: evidence from
 // the informer cache, the metrics source and (for the application and
 // traffic) the bounded client, the policy, and the actions over that
 // client, journaled in ledger, whose events go to rec.
-func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interface, readOnly bool, now func() time.Time, ledger action.Ledger, rec action.Recorder) *common.Decision {
+func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interface, readOnly bool, now func() time.Time, ledger action.Ledger, rec action.Recorder, jn *journal) *common.Decision {
 	dec := &common.Decision{Policy: d.Policy, PolicyErr: d.PolicyErr}
 	reader := cluster.Reader()
 	if reader == nil {
@@ -297,10 +310,14 @@ func decision(d Deps, cluster workload.Cluster, actionClient kubernetes.Interfac
 	if watch == nil {
 		watch = actionClient
 	}
-	dec.Ops = wizard.NewOps(wizard.OpsConfig{
+	cfg := wizard.OpsConfig{
 		Client: actionClient, WatchClient: watch, Dynamic: d.Dynamic, ReadOnly: readOnly, Health: d.Health,
 		Probe: d.RequestTimeout, Recorder: rec, Ledger: ledger,
-	})
+	}
+	if jn != nil {
+		cfg.OnDecision, cfg.OnVerified = jn.decided, jn.verified
+	}
+	dec.Ops = wizard.NewOps(cfg)
 	return dec
 }
 

@@ -62,8 +62,9 @@ type Operations interface {
 	Verify(ctx context.Context, ref rollout.Ref, actionName, actor string, bake time.Duration, progress VerifyProgress) *action.Verification
 	// VerifyTraffic observes a traffic plan's effect, then health.
 	VerifyTraffic(ctx context.Context, p *action.TrafficPlan, bake time.Duration, progress VerifyProgress) *action.TrafficVerification
-	// Confirmed records who confirmed an action, for the journal.
-	Confirmed(actionName string, ref rollout.Ref, actor string)
+	// Confirmed records who confirmed an action, and the decision and
+	// evidence it came from (ev nil: not known), for the journal.
+	Confirmed(actionName string, ref rollout.Ref, actor string, ev *decide.Evidence, rec decide.Recommendation)
 }
 
 // VerifyProgress receives what a verification observes as it goes.

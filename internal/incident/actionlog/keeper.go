@@ -35,7 +35,7 @@ type Keeper struct {
 
 	mu      sync.Mutex
 	j       *incident.Journal
-	held    []action.Event
+	held    []incident.Record
 	opened  bool // this keeper opened the incident
 	lastErr error
 }
@@ -156,18 +156,28 @@ func (k *Keeper) Record(e action.Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	k.Append(Record(e))
+}
+
+// Append journals r in the incident, or holds it until an incident
+// exists (what was seen and decided before the first write belongs to
+// the incident that write opens).
+func (k *Keeper) Append(r incident.Record) {
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
 	k.mu.Lock()
 	j := k.j
 	if j == nil {
 		if len(k.held) < maxHeld {
-			k.held = append(k.held, e)
+			k.held = append(k.held, r)
 		}
 		k.mu.Unlock()
 		return
 	}
 	k.mu.Unlock()
-	if _, err := j.Append(Record(e)); err != nil {
-		k.fail(fmt.Errorf("journal %s: %w", e.Phase, err))
+	if _, err := j.Append(r); err != nil {
+		k.fail(fmt.Errorf("journal %s: %w", r.Type, err))
 	}
 }
 
@@ -190,16 +200,16 @@ func (k *Keeper) Err() error {
 	return k.lastErr
 }
 
-func (k *Keeper) takeHeld() []action.Event {
+func (k *Keeper) takeHeld() []incident.Record {
 	held := k.held
 	k.held = nil
 	return held
 }
 
-func (k *Keeper) flush(j *incident.Journal, held []action.Event) {
-	for _, e := range held {
-		if _, err := j.Append(Record(e)); err != nil {
-			k.fail(fmt.Errorf("journal %s: %w", e.Phase, err))
+func (k *Keeper) flush(j *incident.Journal, held []incident.Record) {
+	for _, r := range held {
+		if _, err := j.Append(r); err != nil {
+			k.fail(fmt.Errorf("journal %s: %w", r.Type, err))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/tui/common"
@@ -31,6 +32,9 @@ type Ops struct {
 	// progress deadline long before.
 	Timeout  time.Duration
 	Recorder action.Recorder
+	// The journal's hooks (see OpsConfig).
+	onDecision func(rollout.Ref, *decide.Evidence, decide.Recommendation)
+	onVerified func(rollout.Ref, *action.Verification)
 }
 
 // OpsConfig is what NewOps builds on.
@@ -46,6 +50,11 @@ type OpsConfig struct {
 	// Ledger records every write before it is sent (nil: not journaled).
 	Ledger action.Ledger
 	Probe  time.Duration
+	// OnDecision hears the decision an action was confirmed from, with
+	// its evidence (nil: not journaled).
+	OnDecision func(ref rollout.Ref, ev *decide.Evidence, rec decide.Recommendation)
+	// OnVerified hears each verification of a workload once it ends.
+	OnVerified func(ref rollout.Ref, v *action.Verification)
 }
 
 // DefaultVerifyTimeout bounds following a rollout in the console.
@@ -55,7 +64,8 @@ const DefaultVerifyTimeout = 15 * time.Minute
 func NewOps(cfg OpsConfig) *Ops {
 	exec := &action.Executor{Client: cfg.Client, ReadOnly: cfg.ReadOnly, Ledger: cfg.Ledger}
 	return &Ops{Exec: exec, Traffic: &action.Traffic{Executor: exec, Dynamic: cfg.Dynamic},
-		WatchClient: cfg.WatchClient, Probe: cfg.Probe, Health: cfg.Health, Recorder: cfg.Recorder, Timeout: DefaultVerifyTimeout}
+		WatchClient: cfg.WatchClient, Probe: cfg.Probe, Health: cfg.Health, Recorder: cfg.Recorder, Timeout: DefaultVerifyTimeout,
+		onDecision: cfg.OnDecision, onVerified: cfg.OnVerified}
 }
 
 var _ common.Operations = (*Ops)(nil)
@@ -110,7 +120,11 @@ func (o *Ops) Verify(ctx context.Context, ref rollout.Ref, actionName, actor str
 	if progress.OnHealth != nil {
 		vf.OnHealth = func(_ rollout.Ref, v metrics.Verdict) { progress.OnHealth(v) }
 	}
-	return vf.Verify(ctx, ref)
+	v := vf.Verify(ctx, ref)
+	if o.onVerified != nil && v != nil {
+		o.onVerified(ref, v)
+	}
+	return v
 }
 
 func (o *Ops) VerifyTraffic(ctx context.Context, p *action.TrafficPlan, bake time.Duration, progress common.VerifyProgress) *action.TrafficVerification {
@@ -122,7 +136,10 @@ func (o *Ops) VerifyTraffic(ctx context.Context, p *action.TrafficPlan, bake tim
 }
 
 // Confirmed records who confirmed an action in the console.
-func (o *Ops) Confirmed(actionName string, ref rollout.Ref, actor string) {
+func (o *Ops) Confirmed(actionName string, ref rollout.Ref, actor string, ev *decide.Evidence, rec decide.Recommendation) {
+	if o.onDecision != nil {
+		o.onDecision(ref, ev, rec)
+	}
 	if o.Recorder == nil {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mayday-tui/mayday/internal/action"
+	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/tui/common"
@@ -148,9 +149,13 @@ func (s Screen) recordConfirmed(actionName, actor string) tea.Cmd {
 	if s.deps.Decision == nil || s.deps.Decision.Ops == nil {
 		return nil
 	}
-	ops, ref := s.deps.Decision.Ops, s.ref
+	ops, ref, rec := s.deps.Decision.Ops, s.ref, s.walk.rec
+	var ev *decide.Evidence
+	if s.gathered != nil {
+		ev = s.gathered.Evidence
+	}
 	return func() tea.Msg {
-		ops.Confirmed(actionName, ref, actor)
+		ops.Confirmed(actionName, ref, actor, ev, rec)
 		return nil
 	}
 }
