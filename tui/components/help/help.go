@@ -87,8 +87,16 @@ func (m Model) lines() []string {
 	}
 	if len(m.disabled) > 0 {
 		out = append(out, s.Title.Render("Unavailable"))
+		seen := map[string]bool{}
 		for _, d := range m.disabled {
-			out = append(out, "  "+s.Muted.Render(d.Keys+"  "+d.Desc+": "+d.Reason))
+			// The same key disabled on several screens for the same
+			// reason (n on the finder and the history) is said once.
+			line := d.Keys + "  " + d.Desc + ": " + d.Reason
+			if seen[line] {
+				continue
+			}
+			seen[line] = true
+			out = append(out, "  "+s.Muted.Render(line))
 		}
 		out = append(out, "")
 	}

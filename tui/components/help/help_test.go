@@ -89,6 +89,9 @@ func TestHelpListsTheIncidentKeys(t *testing.T) {
 	if !strings.Contains(v, "n  incident: no incident journal: /var/lib/mayday is read-only") || !strings.Contains(v, "i  report: no incident journal") {
 		t.Errorf("unavailable incident keys:\n%s", v)
 	}
+	if n := strings.Count(v, "n  incident: no incident journal"); n != 1 {
+		t.Errorf("listed %d times (finder and history): once is enough\n%s", n, v)
+	}
 	if strings.Contains(ansi.Strip(Short(c, c.Keys.Finder)), "incident") {
 		t.Error("the footer offers unavailable keys")
 	}
