@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -22,6 +23,7 @@ import (
 	"github.com/mayday-tui/mayday/internal/decide"
 	"github.com/mayday-tui/mayday/internal/evidence"
 	"github.com/mayday-tui/mayday/internal/incident/actionlog"
+	"github.com/mayday-tui/mayday/internal/incident/report"
 	"github.com/mayday-tui/mayday/internal/kube"
 	"github.com/mayday-tui/mayday/internal/metrics"
 	"github.com/mayday-tui/mayday/internal/textsafe"
@@ -281,9 +283,25 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 		Ctx: ctx, Cluster: cluster, Actions: actions, Common: c, Theme: theme,
 		Tick: cfg.Refresh.Tick, Coalesce: cfg.Refresh.Coalesce, Notices: notices,
 		Health: d.Health, HealthRefresh: d.HealthRefresh,
-		Decision: decision(d, cluster, actionClient, readOnly, now, ledger, rec, jn),
+		Decision:  decision(d, cluster, actionClient, readOnly, now, ledger, rec, jn),
+		Incidents: incidents,
 	}
-	_ = incidents // INCIDENTS-FIELD
+	if incidents == nil {
+		opts.IncidentsReason = "this console keeps no incident journal"
+	}
+	if file := cfg.Incidents.ReportTemplate; file != "" {
+		// The team's template, so that an export is what `mayday report`
+		// prints; a bad one is a notice and the built-in one is used.
+		data, err := os.ReadFile(file)
+		if err == nil {
+			err = report.CheckTemplate(file, string(data))
+		}
+		if err != nil {
+			opts.Notices = append(opts.Notices, textsafe.Block("report template: "+err.Error()))
+		} else {
+			opts.ReportTemplateName, opts.ReportTemplate = file, string(data)
+		}
+	}
 	return Built{Model: app.New(opts), theme: theme.Name, readOnly: readOnly, journal: jn}, opts
 }
 
