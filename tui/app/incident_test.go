@@ -144,8 +144,14 @@ func TestIShowsTheCurrentIncidentsReport(t *testing.T) {
 	if v := screen(m); !strings.Contains(v, "# "+inc.ID+": checkout errors") || !strings.Contains(v, "⚑ "+inc.ID+" · SEV2 · 1 action") {
 		t.Errorf("report:\n%s", v)
 	}
-	// While editing, q is a letter and esc leaves the editor only.
+	// While editing, q is a letter and esc leaves the editor only; the
+	// footer says what works.
 	m = step(t, m, tuitest.Key("e"))
+	lines := strings.Split(screen(m), "\n")
+	if foot := lines[len(lines)-1]; !strings.Contains(foot, "tab next section") || !strings.Contains(foot, "ctrl+c quit from anywhere") ||
+		strings.Contains(foot, "q quit") || strings.Contains(foot, "? help") || strings.Contains(foot, "esc back") {
+		t.Errorf("footer while editing: %s", foot)
+	}
 	m = step(t, m, msgs(tuitest.Type("q"))...)
 	if m.Depth() != 2 || !m.Top().CapturesInput() {
 		t.Fatalf("editing: depth %d\n%s", m.Depth(), screen(m))

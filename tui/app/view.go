@@ -127,9 +127,16 @@ func (m Model) footer(w int) string {
 		// The screen's keys first; when they leave too little room, the
 		// palette's hint goes, then quit's: help (?) lists them all.
 		g := m.c.Keys.Global
-		for _, globals := range []shortKeys{{g.Help, g.Palette, g.Quit}, {g.Help, g.Quit}, {g.Help}} {
+		variants := []shortKeys{{g.Help, g.Palette, g.Quit}, {g.Help, g.Quit}, {g.Help}}
+		typing := m.Top().CapturesInput()
+		if typing {
+			// Letters are typed: q and ? do not work, nor does esc go
+			// back (it leaves the text field).
+			variants = []shortKeys{{g.ForceQuit}, {}}
+		}
+		for _, globals := range variants {
 			text = help.Short(m.c, m.Top().KeyMap(), globals)
-			if len(m.stack) > 1 && g.Back.Enabled() {
+			if len(m.stack) > 1 && g.Back.Enabled() && !typing {
 				b := g.Back.Help()
 				text += s.Muted.Render(" · ") + s.Key.Render(b.Key) + " " + s.Muted.Render(b.Desc)
 			}
