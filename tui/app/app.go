@@ -144,13 +144,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.sizeKnown = true
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		cmd := m.relayout()
+		return m, cmd
 	case tea.ColorProfileMsg:
 		m.c.Styles = styles.New(m.opts.Theme, m.c.Styles.Dark, msg.Profile)
-		return m, nil
+		cmd := m.relayout()
+		return m, cmd
 	case tea.BackgroundColorMsg:
 		m.c.Styles = styles.New(m.opts.Theme, msg.IsDark(), m.c.Styles.Profile)
-		return m, nil
+		cmd := m.relayout()
+		return m, cmd
 	case changedMsg:
 		// A wait answered: handle its snapshot and wait again.
 		next, cmd := m.Update(msg.ClusterChangedMsg)
@@ -418,6 +421,26 @@ func (m *Model) layout() {
 	if m.palette != nil {
 		m.palette.SetSize(l.innerW, l.bodyH)
 	}
+}
+
+// relayouter is a screen that redraws in a command once the size or the
+// styles changed (the report renders its Markdown again).
+type relayouter interface {
+	Relayout() (common.Screen, tea.Cmd)
+}
+
+// relayout tells the screens that want it that the size or the styles
+// changed.
+func (m *Model) relayout() tea.Cmd {
+	var cmds []tea.Cmd
+	for i, s := range m.stack {
+		if r, ok := s.(relayouter); ok {
+			var cmd tea.Cmd
+			m.stack[i], cmd = r.Relayout()
+			cmds = append(cmds, cmd)
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // ColorProfile is the profile the styles were built for.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,14 @@ func TestIShowsTheCurrentIncidentsReport(t *testing.T) {
 	}
 	if v := screen(m); !strings.Contains(v, "# "+inc.ID+": checkout errors") || !strings.Contains(v, "⚑ "+inc.ID+" · SEV2 · 1 action") {
 		t.Errorf("report:\n%s", v)
+	}
+	// A narrower terminal renders the report again, at its width.
+	if v := screen(m); !strings.Contains(v, "share of users affected") {
+		t.Fatalf("at 120 columns:\n%s", v)
+	}
+	narrow := step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if v := screen(narrow); strings.Contains(v, "share of users affected") || !regexp.MustCompile(`\|\s+affected`).MatchString(v) {
+		t.Errorf("not rendered again at 80 columns:\n%s", v)
 	}
 	// While editing, q is a letter and esc leaves the editor only; the
 	// footer says what works.

@@ -12,6 +12,7 @@ package report
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -42,10 +43,6 @@ type Options struct {
 	Location *time.Location
 }
 
-// syncRender is the largest Markdown rendered inside Update (a resize
-// re-renders at once); a bigger report renders in a command.
-const syncRender = 16 << 10
-
 // Messages answer the screen's commands; each carries the journal it is
 // about, and a sequence number where a newer request supersedes it.
 type (
@@ -57,11 +54,11 @@ type (
 		err  error
 	}
 	renderedMsg struct {
-		path string
-		seq  int
-		look look
-		text string
-		err  error
+		path  string
+		seq   int
+		look  look
+		lines []string
+		err   error
 	}
 	statMsg struct {
 		path string
@@ -99,7 +96,8 @@ type Screen struct {
 	// The last render, for look.
 	vp        viewport.Model
 	look      look
-	rendered  bool
+	rendered  bool // something was rendered (for look)
+	stale     bool // a newer draft awaits its render
 	rendering bool
 	renderSeq int
 
@@ -181,10 +179,15 @@ func (s Screen) SetSize(w, h int) common.Screen {
 	s.vp.SetWidth(s.width)
 	s.vp.SetHeight(max(s.height-2, 0))
 	s.sizeEditor()
-	if len(s.md) <= syncRender {
-		s.renderNow()
-	}
 	return s
+}
+
+// Relayout renders the report again for a new size or colour profile
+// (the root calls it once those changed); the last render stays on
+// screen until the new one arrives.
+func (s Screen) Relayout() (common.Screen, tea.Cmd) {
+	cmd := s.rerender()
+	return s, cmd
 }
 
 // Update routes the commands' answers, the tick and keys.
@@ -207,7 +210,7 @@ func (s Screen) update(msg tea.Msg) (Screen, tea.Cmd) {
 	case renderedMsg:
 		if msg.path == s.o.Journal && msg.seq == s.renderSeq {
 			s.rendering = false
-			s.setRender(msg.look, msg.text, msg.err)
+			s.setRender(msg.look, msg.lines, msg.err)
 		}
 	case statMsg:
 		if msg.path == s.o.Journal && msg.fp != s.fp {
@@ -310,56 +313,41 @@ func (s Screen) drafted(msg draftedMsg) (Screen, tea.Cmd) {
 				s.editsErr = base(report.EditsPath(s.o.Journal)) + " is damaged"
 			}
 		}
-		s.rendered = false
+		s.stale = true
 	}
-	var cmds []tea.Cmd
+	var cmd tea.Cmd
 	if s.again {
-		cmds = append(cmds, s.draft())
+		cmd = s.draft()
 	}
-	if msg.err == nil && len(s.md) <= syncRender {
-		s.renderNow()
-	}
-	return s, tea.Batch(cmds...)
+	return s, cmd
 }
 
-// renderNow renders a small report inside Update.
-func (s *Screen) renderNow() {
-	if s.md == nil || s.width <= 0 {
-		return
-	}
-	l := lookFor(s.c.Styles, s.width)
-	text, err := render(s.md, l)
-	s.setRender(l, text, err)
-}
-
-// rerender renders again when the draft, the width or the colour profile
-// changed since the last render.
+// rerender renders again, in a command, when the draft, the width or the
+// colour profile changed since the last render: glamour takes about 10 ms
+// for a short report and grows with it, too much for Update.
 func (s *Screen) rerender() tea.Cmd {
 	if s.md == nil || s.width <= 0 || s.rendering {
 		return nil
 	}
 	l := lookFor(s.c.Styles, s.width)
-	if s.rendered && l == s.look {
+	if s.rendered && l == s.look && !s.stale {
 		return nil
 	}
-	if len(s.md) <= syncRender {
-		s.renderNow()
-		return nil
-	}
+	s.stale = false
 	s.renderSeq++
 	s.rendering = true
 	md, path, seq := s.md, s.o.Journal, s.renderSeq
 	return func() tea.Msg {
 		text, err := render(md, l)
-		return renderedMsg{path: path, seq: seq, look: l, text: text, err: err}
+		return renderedMsg{path: path, seq: seq, look: l, lines: strings.Split(text, "\n"), err: err}
 	}
 }
 
-func (s *Screen) setRender(l look, text string, err error) {
+func (s *Screen) setRender(l look, lines []string, err error) {
 	s.look, s.rendered = l, true
 	if err != nil {
 		s.problem = "rendering the report: " + textsafe.String(err.Error())
 		return
 	}
-	s.vp.SetContent(text)
+	s.vp.SetContentLines(lines)
 }

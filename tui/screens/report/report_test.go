@@ -298,45 +298,54 @@ func TestMissingJournal(t *testing.T) {
 	}
 }
 
-// A big report renders in a command; the last render stays meanwhile.
-func TestBigReportRendersOffTheUpdateLoop(t *testing.T) {
+// The report renders in a command (glamour takes milliseconds); after a
+// resize the last render stays on screen until the new one arrives.
+func TestRenderingIsOffTheUpdateLoop(t *testing.T) {
 	in := tuitest.NewIncidents(t, t.TempDir(), "alice")
 	inc := tuitest.ScriptedIncident(t, in)
-	for i := range 300 {
+	for i := range 50 {
 		if err := in.Note("note number " + strconv.Itoa(i) + " about the checkout rollback and what the payments team saw"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c := tuitest.Common(120, 40)
-	s := open(t, c, inc.Path)
-	if len(s.(Screen).Markdown()) <= syncRender {
-		t.Fatalf("the report is only %d bytes", len(s.(Screen).Markdown()))
+	s, cmd := New(c, Options{Journal: inc.Path, ID: id, Actor: "alice", Location: time.UTC})
+	var sc common.Screen = s.SetSize(120, 38)
+	drafted := tuitest.Run(cmd)
+	sc, cmd = sc.Update(drafted[0])
+	if v := view(sc); !strings.Contains(v, "Rendering the report…") {
+		t.Errorf("drafted, not rendered yet:\n%s", v)
 	}
-	before := view(s)
-	s = s.SetSize(80, 22)
-	if got := s.View(); !strings.Contains(ansi.Strip(got), "# "+id) {
+	sc, _ = tuitest.Drive(t, sc, tuitest.Run(cmd)...)
+	before := view(sc)
+	if !strings.Contains(before, "# "+id) {
+		t.Fatalf("rendered:\n%s", before)
+	}
+	sc = sc.SetSize(80, 22)
+	if got := view(sc); !strings.Contains(got, "# "+id) || strings.Contains(got, "Rendering") {
 		t.Errorf("the last render is not kept while rendering:\n%s", got)
 	}
-	s, cmd := s.Update(common.TickMsg{Now: tuitest.Now()})
+	sc, cmd = sc.(Screen).Relayout()
 	msgs := tuitest.Run(cmd)
-	var rendered bool
-	for _, m := range msgs {
-		if _, ok := m.(renderedMsg); ok {
-			rendered = true
-		}
+	if len(msgs) != 1 {
+		t.Fatalf("relayout: %#v", msgs)
 	}
-	if !rendered {
-		t.Fatalf("no render command: %#v", msgs)
+	if _, ok := msgs[0].(renderedMsg); !ok {
+		t.Fatalf("relayout: %#v", msgs[0])
 	}
-	s, _ = tuitest.Drive(t, s, msgs...)
-	after := view(s)
+	sc, _ = tuitest.Drive(t, sc, msgs...)
+	after := view(sc)
 	if after == before || strings.Count(after, "\n") != 21 {
 		t.Errorf("not rendered at the new size:\n%s", after)
 	}
-	for _, l := range strings.Split(s.View(), "\n") {
+	for _, l := range strings.Split(sc.View(), "\n") {
 		if w := ansi.StringWidth(l); w != 80 {
 			t.Fatalf("line of %d cells: %q", w, l)
 		}
+	}
+	// Nothing changed: no render.
+	if _, cmd := sc.(Screen).Relayout(); cmd != nil {
+		t.Error("rendered again for nothing")
 	}
 }
 
