@@ -1,10 +1,7 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -25,40 +22,11 @@ type fixedIncidents struct {
 
 func (f fixedIncidents) Current() (journal.Incident, bool) { return f.cur, true }
 
-// tenThousandRecords writes a journal of 10,000 records: the scripted
-// incident's records repeated and renumbered, the way a long incident
-// with many actions, notes and notifications grows.
+// tenThousandRecords is a journal directory whose current incident has
+// 10,000 records.
 func tenThousandRecords(tb testing.TB) fixedIncidents {
 	in := tuitest.NewIncidents(tb, tb.TempDir(), "alice")
-	inc := tuitest.ScriptedIncident(tb, in)
-	recs := in.Journal().Records()
-	var buf bytes.Buffer
-	for i := range 10000 {
-		r := recs[0]
-		if i > 0 {
-			r = recs[1+(i-1)%(len(recs)-1)]
-		}
-		r.Seq = int64(i + 1)
-		if o, ok := r.Payload.(journal.Outcome); ok {
-			o.Intent = r.Seq - 1
-			r.Payload = o
-		}
-		line, err := json.Marshal(r)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		buf.Write(line)
-		buf.WriteByte('\n')
-	}
-	if err := os.WriteFile(inc.Path, buf.Bytes(), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	read, recs2, _, err := journal.Read(inc.Path)
-	if err != nil || len(recs2) != 10000 {
-		tb.Fatalf("%v: %d records", err, len(recs2))
-	}
-	read.Path = inc.Path
-	return fixedIncidents{Incidents: in, cur: read}
+	return fixedIncidents{Incidents: in, cur: tuitest.LongIncident(tb, in, 10000)}
 }
 
 // reportOf10k is the root model at w×h on the report of a 10,000-record

@@ -1,7 +1,10 @@
 package tuitest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"os"
 	"sync"
 	"testing"
 
@@ -150,4 +153,41 @@ func ScriptedIncident(t testing.TB, in *Incidents) incident.Incident {
 	}
 	inc, _ := in.Current()
 	return inc
+}
+
+// LongIncident is the scripted incident's journal grown to n records:
+// its records repeated and renumbered, the way a long incident with many
+// actions, notes and verifications grows. It returns the incident as
+// read back from the file.
+func LongIncident(tb testing.TB, in *Incidents, n int) incident.Incident {
+	tb.Helper()
+	inc := ScriptedIncident(tb, in)
+	recs := in.Journal().Records()
+	var buf bytes.Buffer
+	for i := range n {
+		r := recs[0]
+		if i > 0 {
+			r = recs[1+(i-1)%(len(recs)-1)]
+		}
+		r.Seq = int64(i + 1)
+		if o, ok := r.Payload.(incident.Outcome); ok {
+			o.Intent = r.Seq - 1
+			r.Payload = o
+		}
+		line, err := json.Marshal(r)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	if err := os.WriteFile(inc.Path, buf.Bytes(), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	read, got, _, err := incident.Read(inc.Path)
+	if err != nil || len(got) != n {
+		tb.Fatalf("%v: %d records", err, len(got))
+	}
+	read.Path = inc.Path
+	return read
 }

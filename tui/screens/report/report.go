@@ -54,11 +54,13 @@ type (
 		err  error
 	}
 	renderedMsg struct {
-		path  string
-		seq   int
-		look  look
-		lines []string
-		err   error
+		path string
+		seq  int
+		look look
+		// vp holds the render, its lines split and measured in the
+		// command (thousands of lines take tens of milliseconds).
+		vp  viewport.Model
+		err error
 	}
 	statMsg struct {
 		path string
@@ -122,9 +124,7 @@ func New(c *common.Common, o Options) (Screen, tea.Cmd) {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
-	vp := viewport.New()
-	vp.KeyMap = viewport.KeyMap{} // the screen's own keys scroll it
-	s := Screen{c: c, o: o, vp: vp, ta: newEditor(c)}
+	s := Screen{c: c, o: o, vp: newViewport(), ta: newEditor(c)}
 	return s, s.draft()
 }
 
@@ -210,7 +210,7 @@ func (s Screen) update(msg tea.Msg) (Screen, tea.Cmd) {
 	case renderedMsg:
 		if msg.path == s.o.Journal && msg.seq == s.renderSeq {
 			s.rendering = false
-			s.setRender(msg.look, msg.lines, msg.err)
+			s.setRender(msg.look, msg.vp, msg.err)
 		}
 	case statMsg:
 		if msg.path == s.o.Journal && msg.fp != s.fp {
@@ -336,18 +336,33 @@ func (s *Screen) rerender() tea.Cmd {
 	s.stale = false
 	s.renderSeq++
 	s.rendering = true
-	md, path, seq := s.md, s.o.Journal, s.renderSeq
+	md, path, seq, w, h := s.md, s.o.Journal, s.renderSeq, s.vp.Width(), s.vp.Height()
 	return func() tea.Msg {
 		text, err := render(md, l)
-		return renderedMsg{path: path, seq: seq, look: l, lines: strings.Split(text, "\n"), err: err}
+		vp := newViewport()
+		vp.SetWidth(w)
+		vp.SetHeight(h)
+		vp.SetContentLines(strings.Split(text, "\n"))
+		return renderedMsg{path: path, seq: seq, look: l, vp: vp, err: err}
 	}
 }
 
-func (s *Screen) setRender(l look, lines []string, err error) {
+func newViewport() viewport.Model {
+	vp := viewport.New()
+	vp.KeyMap = viewport.KeyMap{} // the screen's own keys scroll it
+	return vp
+}
+
+// setRender shows a render at the current size and scroll position.
+func (s *Screen) setRender(l look, vp viewport.Model, err error) {
 	s.look, s.rendered = l, true
 	if err != nil {
 		s.problem = "rendering the report: " + textsafe.String(err.Error())
 		return
 	}
-	s.vp.SetContentLines(lines)
+	y, w, h := s.vp.YOffset(), s.vp.Width(), s.vp.Height()
+	s.vp = vp
+	s.vp.SetWidth(w)
+	s.vp.SetHeight(h)
+	s.vp.SetYOffset(y)
 }
