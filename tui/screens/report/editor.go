@@ -118,10 +118,11 @@ func (s Screen) editorKey(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 	n := len(report.Sections())
 	switch {
 	case key.Matches(msg, s.c.Keys.Global.Back):
-		// Every change is already saved (or on its way).
+		// Every change is already saved (or on its way); the report
+		// shows it once drafted again.
 		s.editing = false
 		s.ta.Blur()
-		return s, nil
+		return s, s.lookForChanges()
 	case key.Matches(msg, k.NextSection):
 		s.section = (s.section + 1) % n
 		return s, s.load()

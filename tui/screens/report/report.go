@@ -43,6 +43,9 @@ type Options struct {
 	Location *time.Location
 }
 
+// costly is a draft and render worth spacing out.
+const costly = 100 * time.Millisecond
+
 // Messages answer the screen's commands; each carries the journal it is
 // about, and a sequence number where a newer request supersedes it.
 type (
@@ -52,6 +55,7 @@ type (
 		d    Drafted
 		fp   fingerprint
 		err  error
+		took time.Duration
 	}
 	renderedMsg struct {
 		path string
@@ -59,8 +63,9 @@ type (
 		look look
 		// vp holds the render, its lines split and measured in the
 		// command (thousands of lines take tens of milliseconds).
-		vp  viewport.Model
-		err error
+		vp   viewport.Model
+		err  error
+		took time.Duration
 	}
 	statMsg struct {
 		path string
@@ -94,6 +99,10 @@ type Screen struct {
 	drafting bool
 	draftSeq int
 	again    bool // the journal changed while drafting
+	// cost is what the last draft and render took; a costly report is
+	// drafted again at most every 4×cost (clock time from the ticks).
+	cost, draftCost, renderCost time.Duration
+	tickAt, draftAt             time.Time
 
 	// The last render, for look.
 	vp        viewport.Model
@@ -210,6 +219,8 @@ func (s Screen) update(msg tea.Msg) (Screen, tea.Cmd) {
 	case renderedMsg:
 		if msg.path == s.o.Journal && msg.seq == s.renderSeq {
 			s.rendering = false
+			s.renderCost = msg.took
+			s.cost = s.draftCost + s.renderCost
 			s.setRender(msg.look, msg.vp, msg.err)
 		}
 	case statMsg:
@@ -225,9 +236,14 @@ func (s Screen) update(msg tea.Msg) (Screen, tea.Cmd) {
 			s.exported(msg)
 		}
 	case common.TickMsg:
-		if !s.drafting {
-			path := s.o.Journal
-			return s, func() tea.Msg { return statMsg{path: path, fp: stat(path)} }
+		// Not while editing (the report is hidden and every keystroke
+		// changes the edits file), nor sooner than a big report's cost
+		// allows: drafting and rendering thousands of records takes CPU
+		// a shared bastion needs.
+		busy := s.cost > costly && msg.Now.Before(s.draftAt.Add(4*s.cost))
+		if !s.drafting && !s.editing && !busy {
+			s.tickAt = msg.Now
+			return s, s.lookForChanges()
 		}
 	case editMsg:
 		return s.startEditing()
@@ -271,15 +287,23 @@ func (s Screen) key(msg tea.KeyPressMsg) (Screen, tea.Cmd) {
 	return s, nil
 }
 
+// lookForChanges stats the journal and the edits in a command.
+func (s Screen) lookForChanges() tea.Cmd {
+	path := s.o.Journal
+	return func() tea.Msg { return statMsg{path: path, fp: stat(path)} }
+}
+
 // draft starts drafting the report from the journal on disk.
 func (s *Screen) draft() tea.Cmd {
 	s.draftSeq++
 	s.drafting, s.again = true, false
 	path, seq, o, now := s.o.Journal, s.draftSeq, s.o, s.c.Now
+	s.draftAt = s.tickAt
 	return func() tea.Msg {
+		start := time.Now()
 		fp := stat(path) // before reading: a change during the read drafts again
 		d, err := Draft(path, nil, o.TemplateName, o.Template, now(), o.Location)
-		return draftedMsg{path: path, seq: seq, d: d, fp: fp, err: err}
+		return draftedMsg{path: path, seq: seq, d: d, fp: fp, err: err, took: time.Since(start)}
 	}
 }
 
@@ -294,6 +318,8 @@ func (s *Screen) redraft() tea.Cmd {
 
 func (s Screen) drafted(msg draftedMsg) (Screen, tea.Cmd) {
 	s.drafting = false
+	s.draftCost = msg.took
+	s.cost = s.draftCost + s.renderCost
 	s.fp = msg.fp
 	s.loaded = true
 	if msg.err != nil {
@@ -338,12 +364,13 @@ func (s *Screen) rerender() tea.Cmd {
 	s.rendering = true
 	md, path, seq, w, h := s.md, s.o.Journal, s.renderSeq, s.vp.Width(), s.vp.Height()
 	return func() tea.Msg {
+		start := time.Now()
 		text, err := render(md, l)
 		vp := newViewport()
 		vp.SetWidth(w)
 		vp.SetHeight(h)
 		vp.SetContentLines(strings.Split(text, "\n"))
-		return renderedMsg{path: path, seq: seq, look: l, vp: vp, err: err}
+		return renderedMsg{path: path, seq: seq, look: l, vp: vp, err: err, took: time.Since(start)}
 	}
 }
 

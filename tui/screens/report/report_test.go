@@ -163,8 +163,7 @@ func TestEditingLessonsLearnedSavesTheEdits(t *testing.T) {
 	if s.CapturesInput() || len(root) != 0 {
 		t.Fatalf("esc must leave the editor, not the screen: %v", root)
 	}
-	// The tick notices the edits file changed and drafts again.
-	s, _ = tuitest.Drive(t, s, common.TickMsg{Now: tuitest.Now()})
+	// Leaving the editor drafts again with the edits.
 	s, _ = press(t, s, "end")
 	if v := view(s); !strings.Contains(v, "Alerts fired late") {
 		t.Errorf("the report does not show the lessons:\n%s", v)
@@ -369,5 +368,27 @@ func TestGoldensAndTinySizes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The journal is not stat'ed while editing, and a costly report is
+// drafted again at most every four times what it cost.
+func TestRedraftsAreSpacedOut(t *testing.T) {
+	_, s := scripted(t, 80, 24)
+	now := tuitest.Now()
+	if _, cmd := s.Update(common.TickMsg{Now: now}); cmd == nil {
+		t.Fatal("a tick does not look at the journal")
+	}
+	editing, _ := press(t, s, "e")
+	if _, cmd := editing.Update(common.TickMsg{Now: now}); cmd != nil {
+		t.Error("the journal is stat'ed while editing")
+	}
+	sc := s.(Screen)
+	sc.cost, sc.draftAt = 2*time.Second, now
+	if _, cmd := sc.Update(common.TickMsg{Now: now.Add(5 * time.Second)}); cmd != nil {
+		t.Error("a 2s report drafted again after 5s")
+	}
+	if _, cmd := sc.Update(common.TickMsg{Now: now.Add(9 * time.Second)}); cmd == nil {
+		t.Error("a 2s report not drafted again after 9s")
 	}
 }
