@@ -107,7 +107,7 @@ func New(c *common.Common, in common.Incidents, ref rollout.Ref, hasRef bool, cu
 
 // ShortPath is a path for display: the home directory as ~, escaped.
 func ShortPath(p string) string {
-	if home, err := os.UserHomeDir(); err == nil && home != "" {
+	if home, err := os.UserHomeDir(); err == nil && home != "" && home != string(filepath.Separator) {
 		if rel, err := filepath.Rel(home, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			p = filepath.Join("~", rel)
 		}

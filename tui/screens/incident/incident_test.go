@@ -45,6 +45,7 @@ func msgs(ks []tea.KeyPressMsg) []tea.Msg {
 }
 
 func TestOpensTheIncidentThroughTheJournal(t *testing.T) {
+	t.Setenv("HOME", "/home/alice") // paths elsewhere are shown in full
 	dir := t.TempDir()
 	in := tuitest.NewIncidents(t, dir, "alice")
 	s := form(t, in, tuitest.Common(120, 40), nil)
@@ -82,6 +83,24 @@ func TestOpensTheIncidentThroughTheJournal(t *testing.T) {
 	if got.Title != "checkout errors on pay" || got.Severity != "SEV1" || got.Owner != "alice" || len(recs) != 1 ||
 		len(got.Workloads) != 1 || got.Workloads[0] != (journal.Workload{Namespace: "shop", Name: "deployment/checkout"}) {
 		t.Errorf("journal: %+v (%d records)", got, len(recs))
+	}
+}
+
+func TestShortPath(t *testing.T) {
+	t.Setenv("HOME", "/home/alice")
+	for in, want := range map[string]string{
+		"/home/alice/.local/share/mayday/incidents/INC-1.jsonl": "~/.local/share/mayday/incidents/INC-1.jsonl",
+		"/home/alice":              "~",
+		"/home/alicia/x":           "/home/alicia/x",
+		"/var/lib/mayday/x\x1b[2J": `/var/lib/mayday/x\x1b[2J`,
+	} {
+		if got := ShortPath(in); got != want {
+			t.Errorf("ShortPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	t.Setenv("HOME", "/")
+	if got := ShortPath("/var/lib/x"); got != "/var/lib/x" {
+		t.Errorf("home /: %q", got)
 	}
 }
 
@@ -177,6 +196,7 @@ func TestAsksBeforeASecondIncident(t *testing.T) {
 }
 
 func TestGoldensAndTinySizes(t *testing.T) {
+	t.Setenv("HOME", "/home/alice")
 	in := tuitest.NewIncidents(t, "/var/lib/mayday/incidents", "alice")
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		c := tuitest.Common(size[0], size[1])

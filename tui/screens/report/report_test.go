@@ -213,6 +213,7 @@ func TestSavesAreSerialisedNewestWins(t *testing.T) {
 }
 
 func TestExportEqualsTheCLIsMarkdown(t *testing.T) {
+	t.Setenv("HOME", "/home/alice") // the temporary directory is shown in full
 	in, s := scripted(t, 120, 40)
 	path := journal.Path(in.Dir(), id)
 	s, _ = press(t, s, "e", "tab", "tab")
