@@ -45,6 +45,10 @@ step "decision wizard end to end (the built binary in tmux, --demo)"
 if ! env -u TMUX TMUX_TMPDIR="$(mktemp -d)" bash scripts/e2e/wizard-demo.sh 120x40 80x24; then
   exit 1
 fi
+step "incident end to end (open, roll back, verify, report edited and exported, reproduced by mayday report)"
+if ! env -u TMUX TMUX_TMPDIR="$(mktemp -d)" bash scripts/e2e/incident-demo.sh 120x40 80x24; then
+  exit 1
+fi
 
 step "test bed: build (cached)"
 bash scripts/testbed/build.sh
