@@ -47,7 +47,9 @@ var patterns = []pattern{
 	// runs last so the specific patterns above keep their own masks.
 	{name: "secret assignment", hints: []string{"pass", "pwd", "secret", "token", "key", "credential", "session", "cookie"}, fold: true, re: regexp.MustCompile(`(?i)([A-Za-z0-9_.\-]*` + sensitiveWord + `[A-Za-z0-9_.\-]*)(["']?[ \t]*[:=][ \t]*["']?)([^\s"'&,;}\]]+)`),
 		mask: func(m []string) string {
-			if !SensitiveKey(m[1]) || m[3] == Mask || strings.HasPrefix(m[3], Mask) {
+			// Already masked (the value stops before the mask's "]"):
+			// masking twice must not change it.
+			if !SensitiveKey(m[1]) || strings.HasPrefix(m[3], strings.TrimSuffix(Mask, "]")) {
 				return m[0]
 			}
 			return m[1] + m[2] + Mask

@@ -153,3 +153,17 @@ func BenchmarkStringLogLine(b *testing.B) {
 		_ = r.String(line)
 	}
 }
+
+// Masking what is already masked changes nothing: a report masks again
+// what the journal masked.
+func TestStringIsIdempotent(t *testing.T) {
+	r := New()
+	r.AddValue("correct-horse-battery")
+	for _, s := range []string{`["--db-password=hunter2"]`, `password=hunter2`, `{"token":"abc"}`,
+		`Authorization: Bearer abc.def.ghi`, `dsn=postgres://u:pw@db/x`, `pass correct-horse-battery on`} {
+		once := r.String(s)
+		if twice := r.String(once); twice != once {
+			t.Errorf("%q: once %q, twice %q", s, once, twice)
+		}
+	}
+}
