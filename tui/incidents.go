@@ -3,9 +3,12 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
+
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/mayday-tui/mayday/internal/action"
 	"github.com/mayday-tui/mayday/internal/analysis"
@@ -35,6 +38,9 @@ type journal struct {
 	gatherer *analysis.Gatherer
 	ctx      context.Context
 	wg       sync.WaitGroup
+	// client reads objects back to reconcile unknown outcomes (nil: it
+	// cannot).
+	client kubernetes.Interface
 }
 
 // lookedUp caches a journal read by Lookup until its file changes.
@@ -46,8 +52,8 @@ type lookedUp struct {
 
 var _ common.Incidents = (*journal)(nil)
 
-func newJournal(ctx context.Context, k *actionlog.Keeper, actor string, g *analysis.Gatherer) *journal {
-	j := &journal{keeper: k, actor: actor, looked: map[string]lookedUp{}, gatherer: g, ctx: ctx}
+func newJournal(ctx context.Context, k *actionlog.Keeper, actor string, g *analysis.Gatherer, client kubernetes.Interface) *journal {
+	j := &journal{keeper: k, actor: actor, looked: map[string]lookedUp{}, gatherer: g, ctx: ctx, client: client}
 	j.pending, _ = incident.PendingIn(k.Dir)
 	return j
 }
@@ -88,7 +94,44 @@ func (j *journal) Actor() string { return j.actor }
 
 func (j *journal) Dir() string { return j.keeper.Dir }
 
-func (j *journal) Pending() []incident.PendingIntent { return j.pending }
+func (j *journal) Pending() []incident.PendingIntent {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.pending
+}
+
+// Reconcile reads back the objects of the pending intents, incident by
+// incident, and journals what the cluster shows.
+func (j *journal) Reconcile(ctx context.Context) ([]string, error) {
+	if j.client == nil {
+		return nil, errors.New("this console cannot read the cluster back")
+	}
+	var lines []string
+	seen := map[string]bool{}
+	for _, p := range j.Pending() {
+		if seen[p.Path] {
+			continue
+		}
+		seen[p.Path] = true
+		jn, err := incident.LoadFile(p.Path, j.keeper.Opts)
+		if err != nil {
+			lines = append(lines, p.Incident+": "+err.Error())
+			continue
+		}
+		for _, rc := range actionlog.Reconcile(ctx, j.client, jn, j.actor) {
+			lines = append(lines, fmt.Sprintf("%s #%d %s", p.Incident, rc.Intent.Seq, rc.Status))
+		}
+		_ = jn.Close()
+	}
+	pending, err := incident.PendingIn(j.keeper.Dir)
+	if err != nil {
+		return lines, err
+	}
+	j.mu.Lock()
+	j.pending = pending
+	j.mu.Unlock()
+	return lines, nil
+}
 
 // Lookup reads the incident's journal in Dir, again only when the file
 // changed: the finder and history ask on every refresh.

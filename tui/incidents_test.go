@@ -26,7 +26,7 @@ func TestConsoleJournalsDecisionActionAndAnalysis(t *testing.T) {
 	k := &actionlog.Keeper{Dir: t.TempDir(), Opts: incident.Options{Actor: demo.User}}
 	defer k.Close()
 	g := &analysis.Gatherer{Client: d.Cluster.Client(), Reader: d.Cache.Reader()}
-	jn := newJournal(ctx, k, demo.User, g)
+	jn := newJournal(ctx, k, demo.User, g, d.Cluster.Client())
 	ref := rollout.Ref{Kind: rollout.Deployment, Namespace: demo.Namespace, Name: "checkout"}
 
 	verdict := metrics.Verdict{State: metrics.Critical, Reason: "error ratio 12% > 5%", Signals: []metrics.SignalResult{{

@@ -270,7 +270,7 @@ func NewModel(ctx context.Context, d Deps, cluster workload.Cluster) (Built, app
 		if actionClient != nil {
 			g = &analysis.Gatherer{Client: actionClient, Reader: cluster.Reader(), Health: d.Health, Redactor: d.Journal.Opts.Redactor, Now: now}
 		}
-		jn = newJournal(ctx, d.Journal, d.Journal.Opts.Actor, g)
+		jn = newJournal(ctx, d.Journal, d.Journal.Opts.Actor, g, actionClient)
 		incidents = jn
 	}
 	var actions common.Actions

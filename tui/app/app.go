@@ -204,6 +204,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.openIncident(msg.ref, msg.hasRef)
 	case openReportMsg:
 		return m.openReport()
+	case reconcileMsg:
+		return m.reconcile()
+	case reconciledMsg:
+		return m.reconciled(msg)
 	case common.BackMsg:
 		return m.back(), nil
 	case common.ShowHelpMsg:

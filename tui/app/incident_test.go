@@ -9,6 +9,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/mayday-tui/mayday/internal/demo"
 	journal "github.com/mayday-tui/mayday/internal/incident"
@@ -347,5 +350,44 @@ func TestTinyTerminalsWithAnIncident(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestReconcileFromThePaletteClearsTheNotice(t *testing.T) {
+	dir := t.TempDir()
+	in := tuitest.NewIncidents(t, dir, "alice")
+	// checkout is still at the resourceVersion the lost write was guarded
+	// by: reading it back shows the change did not land.
+	in.Client = fake.NewClientset(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "checkout", Namespace: "shop", ResourceVersion: "41"}})
+	w := journal.Workload{Namespace: "shop", Name: "deployment/checkout"}
+	j, err := journal.Open(dir, journal.Opened{Title: "checkout errors", Workloads: []journal.Workload{w}}, in.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Intent(context.Background(), journal.Action{Action: "undo", Workload: w, Description: "roll back to revision 5", ResourceVersion: "41"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	m, _ := incidentApp(t, in, tuitest.Shop(), 120, 40)
+	if !strings.Contains(screen(m), "outcome unknown") {
+		t.Fatalf("no notice:\n%s", screen(m))
+	}
+	var found bool
+	for _, c := range m.incidentCommands() {
+		found = found || strings.Contains(c.Title, "reconcile")
+	}
+	if !found {
+		t.Fatal("the palette offers no reconcile")
+	}
+	m = settle(t, m, reconcileMsg{})
+	if v := screen(m); strings.Contains(v, "outcome unknown in") || !strings.Contains(v, "reconciled:") {
+		t.Errorf("after reconcile:\n%s", v)
+	}
+	_, recs, _, err := journal.Read(j.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := recs[len(recs)-1].Payload.(journal.Outcome); !ok || o.Status != journal.OutcomeFailed {
+		t.Fatalf("journaled %+v", recs[len(recs)-1])
 	}
 }

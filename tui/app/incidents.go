@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -204,6 +205,7 @@ func (m Model) unknownNotice() string {
 	if b := m.c.Keys.Finder.Report; b.Enabled() {
 		what += " (press " + b.Help().Key + " for the incident)"
 	}
+	what += "; the palette's \"incident: reconcile\" reads them back"
 	return text + what
 }
 
@@ -321,6 +323,9 @@ func (m Model) incidentCommands() []common.Command {
 		}
 		out = append(out, common.Command{Title: title, Keys: open.Help().Key, Msg: openIncidentMsg{ref: ref, hasRef: hasRef}})
 	}
+	if len(m.inc.pending) > 0 {
+		out = append(out, common.Command{Title: "incident: reconcile the actions with outcome unknown", Msg: reconcileMsg{}})
+	}
 	if _, onReport := m.Top().(report.Screen); !onReport {
 		c := common.Command{Title: "incident: report", Msg: openReportMsg{}}
 		if _, _, _, rep, ok := m.incidentTarget(); ok {
@@ -329,4 +334,39 @@ func (m Model) incidentCommands() []common.Command {
 		out = append(out, c)
 	}
 	return out
+}
+
+// reconcileMsg asks, from the palette, to settle the actions whose
+// outcome is unknown; reconciledMsg is what the cluster said.
+type (
+	reconcileMsg  struct{}
+	reconciledMsg struct {
+		lines   []string
+		err     error
+		pending []journal.PendingIntent
+	}
+)
+
+// reconcile reads the pending actions' objects back, off the update loop.
+func (m Model) reconcile() (Model, tea.Cmd) {
+	in, ctx := m.opts.Incidents, m.opts.Ctx
+	m.status.Flash("reconciling "+finder.Count(len(m.inc.pending), "action")+" with the cluster…", false)
+	return m, func() tea.Msg {
+		lines, err := in.Reconcile(ctx)
+		return reconciledMsg{lines: lines, err: err, pending: in.Pending()}
+	}
+}
+
+// reconciled shows what was found and refreshes the notice.
+func (m Model) reconciled(msg reconciledMsg) (Model, tea.Cmd) {
+	m.inc.pending = msg.pending
+	switch {
+	case msg.err != nil:
+		m.status.Flash("reconcile: "+textsafe.String(msg.err.Error()), true)
+	case len(msg.pending) == 0:
+		m.status.Flash("reconciled: "+textsafe.String(strings.Join(msg.lines, "; ")), false)
+	default:
+		m.status.Flash(finder.Count(len(msg.pending), "action")+" still with outcome unknown: check by hand ("+textsafe.String(strings.Join(msg.lines, "; "))+")", true)
+	}
+	return m, tea.Batch(m.broadcast(finder.UnknownOutcomeMsg{Notice: m.unknownNotice()}), readIncident(m.opts.Incidents, false))
 }

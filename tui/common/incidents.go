@@ -1,6 +1,8 @@
 package common
 
 import (
+	"context"
+
 	"github.com/mayday-tui/mayday/internal/incident"
 )
 
@@ -30,4 +32,8 @@ type Incidents interface {
 	// whose outcome is unknown (mayday stopped between sending a change
 	// and recording how it ended), to be reconciled against the cluster.
 	Pending() []incident.PendingIntent
+	// Reconcile settles the pending intents by reading their objects back
+	// from the cluster (see actionlog.Reconcile) and journals what it
+	// found; it returns a line per intent, and Pending is read again.
+	Reconcile(ctx context.Context) ([]string, error)
 }

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/mayday-tui/mayday/internal/incident"
+	"github.com/mayday-tui/mayday/internal/incident/actionlog"
 	"github.com/mayday-tui/mayday/tui/common"
 )
 
@@ -23,6 +28,8 @@ type Incidents struct {
 	cur   *incident.Journal
 	// Opens counts the calls to Open.
 	Opens int
+	// Client reads objects back for Reconcile (nil: it refuses).
+	Client kubernetes.Interface
 }
 
 // NewIncidents keeps journals in dir (usually t.TempDir()), acting as
@@ -97,6 +104,31 @@ func (in *Incidents) Lookup(id string) (incident.Incident, bool) {
 func (in *Incidents) Pending() []incident.PendingIntent {
 	p, _ := incident.PendingIn(in.dir)
 	return p
+}
+
+// Reconcile settles the pending intents against Client, as the
+// console's journal does.
+func (in *Incidents) Reconcile(ctx context.Context) ([]string, error) {
+	if in.Client == nil {
+		return nil, errors.New("no cluster to read back")
+	}
+	var lines []string
+	done := map[string]bool{}
+	for _, p := range in.Pending() {
+		if done[p.Path] {
+			continue
+		}
+		done[p.Path] = true
+		j, err := incident.LoadFile(p.Path, in.opts)
+		if err != nil {
+			return lines, err
+		}
+		for _, rc := range actionlog.Reconcile(ctx, in.Client, j, in.actor) {
+			lines = append(lines, fmt.Sprintf("%s #%d %s", p.Incident, rc.Intent.Seq, rc.Status))
+		}
+		_ = j.Close()
+	}
+	return lines, nil
 }
 
 // Journal is the current incident's journal (nil: none), for tests to
