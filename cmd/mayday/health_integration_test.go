@@ -3,13 +3,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mayday-tui/mayday/internal/output"
 	"github.com/mayday-tui/mayday/internal/testbed"
@@ -31,21 +28,8 @@ func TestHealthOnTheTestBed(t *testing.T) {
 	// hash is the pod-template-hash of the deployment's current template.
 	hash := func() string {
 		t.Helper()
-		d, err := cs.AppsV1().Deployments(ns).Get(context.Background(), "web", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rss, err := cs.AppsV1().ReplicaSets(ns).List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, rs := range rss.Items {
-			if rs.Annotations["deployment.kubernetes.io/revision"] == d.Annotations["deployment.kubernetes.io/revision"] {
-				return rs.Labels["pod-template-hash"]
-			}
-		}
-		t.Fatal("no ReplicaSet of the current revision")
-		return ""
+		h, _ := currentReplicaSet(t, cs, ns, "web")
+		return h
 	}
 	// judge polls `mayday health` until the verdict is want (a bound for
 	// a broken run, not a speed assertion) and returns the document.

@@ -395,22 +395,32 @@ func newIncidentCloseCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// appendTo loads an incident's journal, appends one record and prints it.
-func (a *app) appendTo(ctx context.Context, cmd *cobra.Command, arg string, add func(*incident.Journal) (incident.Record, error)) error {
+// loadJournal opens the journal of an incident id or journal file for
+// appending, warning about damaged lines; the caller closes it.
+func (a *app) loadJournal(cmd *cobra.Command, arg string) (*incident.Journal, *journalSet, error) {
 	js, err := a.journals(cmd)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	path, err := a.locate(cmd, js, arg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	j, err := incident.LoadFile(path, js.opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	warnJournal(cmd.ErrOrStderr(), j.Warnings())
+	return j, js, nil
+}
+
+// appendTo loads an incident's journal, appends one record and prints it.
+func (a *app) appendTo(ctx context.Context, cmd *cobra.Command, arg string, add func(*incident.Journal) (incident.Record, error)) error {
+	j, js, err := a.loadJournal(cmd, arg)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	warnJournal(cmd.ErrOrStderr(), j.Warnings())
 	r, err := add(j)
 	if err != nil {
 		return err

@@ -47,24 +47,7 @@ func TestIncidentOnTheTestBed(t *testing.T) {
 	}
 	env.RunKubectl(t, "-n", ns, "create", "deployment", "web", "--image=registry.example/web:1.0", "--replicas=1")
 	env.RunKubectl(t, "-n", ns, "rollout", "status", "deployment/web", "--timeout=60s")
-	current := func() (hash string, created time.Time) {
-		t.Helper()
-		d, err := cs.AppsV1().Deployments(ns).Get(context.Background(), "web", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rss, err := cs.AppsV1().ReplicaSets(ns).List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, rs := range rss.Items {
-			if rs.Annotations[rollout.RevisionAnnotation] == d.Annotations[rollout.RevisionAnnotation] {
-				return rs.Labels["pod-template-hash"], rs.CreationTimestamp.Time
-			}
-		}
-		t.Fatal("no ReplicaSet of the current revision")
-		return "", time.Time{}
-	}
+	current := func() (string, time.Time) { return currentReplicaSet(t, cs, ns, "web") }
 	waitVerdict := func(want string) {
 		t.Helper()
 		deadline := time.Now().Add(3 * time.Minute) // a bound for a broken run

@@ -172,14 +172,11 @@ func (a *app) analyzeCmd(ctx context.Context, cmd *cobra.Command, id, arg string
 	if err := parseRef(cmd, arg); err != nil {
 		return err
 	}
-	js, err := a.journals(cmd)
+	j, _, err := a.loadJournal(cmd, id)
 	if err != nil {
 		return err
 	}
-	path, err := a.locate(cmd, js, id)
-	if err != nil {
-		return err
-	}
+	defer j.Close()
 	conn, err := a.connect(ctx, false)
 	if err != nil {
 		return err
@@ -188,11 +185,6 @@ func (a *app) analyzeCmd(ctx context.Context, cmd *cobra.Command, id, arg string
 	if err != nil {
 		return err
 	}
-	j, err := incident.LoadFile(path, js.opts)
-	if err != nil {
-		return err
-	}
-	defer j.Close()
 	return a.analyze(ctx, cmd, conn, j, ref, 0, 0)
 }
 
@@ -207,11 +199,7 @@ func (a *app) journalDecision(cmd *cobra.Command, id string, ref rollout.Ref, ev
 	w := incident.Workload{Namespace: ref.Namespace, Name: ref.String()}
 	var j *incident.Journal
 	if id != "" {
-		path, err := a.locate(cmd, js, id)
-		if err != nil {
-			return err
-		}
-		if j, err = incident.LoadFile(path, js.opts); err != nil {
+		if j, _, err = a.loadJournal(cmd, id); err != nil {
 			return err
 		}
 	} else {

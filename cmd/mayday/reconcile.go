@@ -25,20 +25,11 @@ found is journaled with its evidence.`,
 		Args:    exactArgs(1, 1, "ID"),
 	}
 	cmd.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-		js, err := a.journals(cmd)
-		if err != nil {
-			return err
-		}
-		path, err := a.locate(cmd, js, args[0])
-		if err != nil {
-			return err
-		}
-		j, err := incident.LoadFile(path, js.opts)
+		j, _, err := a.loadJournal(cmd, args[0])
 		if err != nil {
 			return err
 		}
 		defer j.Close()
-		warnJournal(cmd.ErrOrStderr(), j.Warnings())
 		if len(incident.Pending(j.Records())) == 0 {
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s: no action with an unknown outcome\n", textsafe.String(j.ID()))
 			return err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/mayday-tui/mayday/internal/rollout"
 	"github.com/mayday-tui/mayday/internal/testbed"
@@ -195,4 +196,25 @@ func TestAPIServerGoesAwayMidCommand(t *testing.T) {
 		env.StartAPIServer(t)
 		r.oneLineError(t, 1, "cannot reach the Kubernetes API server", "connection refused")
 	})
+}
+
+// currentReplicaSet is the pod-template-hash and creation time of the
+// ReplicaSet of a Deployment's current revision.
+func currentReplicaSet(t *testing.T, cs kubernetes.Interface, ns, name string) (string, time.Time) {
+	t.Helper()
+	d, err := cs.AppsV1().Deployments(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rss, err := cs.AppsV1().ReplicaSets(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range rss.Items {
+		if metav1.IsControlledBy(&rs, d) && rs.Annotations[rollout.RevisionAnnotation] == d.Annotations[rollout.RevisionAnnotation] {
+			return rs.Labels["pod-template-hash"], rs.CreationTimestamp.Time
+		}
+	}
+	t.Fatalf("no ReplicaSet of the current revision of deployment/%s", name)
+	return "", time.Time{}
 }

@@ -208,12 +208,9 @@ func (e *Executor) Pause(ctx context.Context, p *PausePlan, dry DryRun, rec Reco
 
 // withIncident is the plan attributed to incident id, its patch included.
 func (p *PausePlan) withIncident(id string) (*PausePlan, error) {
-	if id == "" || p.Attribution.Incident == id {
-		return p, nil
-	}
-	patch, err := rollout.SetPatchAnnotation(p.PatchType, p.Patch, rollout.IncidentAnnotation, id)
-	if err != nil {
-		return nil, fmt.Errorf("adding the incident to the patch: %w", err)
+	patch, changed, err := rollout.IncidentPatch(p.Attribution, p.PatchType, p.Patch, id)
+	if err != nil || !changed {
+		return p, err
 	}
 	np := *p
 	np.Attribution.Incident, np.Patch = id, patch

@@ -73,12 +73,9 @@ func escapePointer(s string) string {
 // the incident is often known only once the journal has recorded the
 // intent, just before the write.
 func (p *Plan) WithIncident(id string) (*Plan, error) {
-	if id == "" || p.Attribution.Incident == id {
-		return p, nil
-	}
-	patch, err := SetPatchAnnotation(p.PatchType, p.Patch, IncidentAnnotation, id)
-	if err != nil {
-		return nil, fmt.Errorf("adding the incident to the patch: %w", err)
+	patch, changed, err := IncidentPatch(p.Attribution, p.PatchType, p.Patch, id)
+	if err != nil || !changed {
+		return p, err
 	}
 	np := *p
 	np.Attribution.Incident, np.Patch = id, patch
@@ -91,14 +88,24 @@ func (p *Plan) WithIncident(id string) (*Plan, error) {
 
 // WithIncident is the set-image plan attributed to incident id.
 func (p *ImagePlan) WithIncident(id string) (*ImagePlan, error) {
-	if id == "" || p.Attribution.Incident == id {
-		return p, nil
-	}
-	patch, err := SetPatchAnnotation(p.PatchType, p.Patch, IncidentAnnotation, id)
-	if err != nil {
-		return nil, fmt.Errorf("adding the incident to the patch: %w", err)
+	patch, changed, err := IncidentPatch(p.Attribution, p.PatchType, p.Patch, id)
+	if err != nil || !changed {
+		return p, err
 	}
 	np := *p
 	np.Attribution.Incident, np.Patch = id, patch
 	return &np, nil
+}
+
+// IncidentPatch is patch with the incident annotation set to id; changed
+// is false when there is nothing to do (no id, or already attributed).
+func IncidentPatch(a Attribution, pt types.PatchType, patch []byte, id string) ([]byte, bool, error) {
+	if id == "" || a.Incident == id {
+		return patch, false, nil
+	}
+	out, err := SetPatchAnnotation(pt, patch, IncidentAnnotation, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("adding the incident to the patch: %w", err)
+	}
+	return out, true, nil
 }
