@@ -48,6 +48,12 @@ func (a *app) startJournal(cmd *cobra.Command, incidentID string, dry action.Dry
 	if err != nil {
 		return err
 	}
+	if incidentID != "" {
+		// A closed incident takes no more actions: say so before planning.
+		if inc, _, _, err := incident.Read(incident.Path(js.dir, incidentID)); err == nil && inc.Status == incident.StatusClosed {
+			return fmt.Errorf("incident %s is closed: open a new one (mayday incident open), or leave out --incident", textsafe.String(incidentID))
+		}
+	}
 	if err := incident.CheckWritable(js.dir); err != nil {
 		return fmt.Errorf("refusing to act: every action is journaled first, and %s: %v (set --journal-dir or incidents.dir)", textsafe.String(js.dir), oneLine(err.Error()))
 	}
@@ -184,6 +190,9 @@ func (a *app) analyzeCmd(ctx context.Context, cmd *cobra.Command, id, arg string
 	ref, err := a.ref(cmd, arg, conn)
 	if err != nil {
 		return err
+	}
+	if _, err := getWorkload(ctx, conn, ref); err != nil {
+		return err // an unknown workload has nothing to analyse
 	}
 	return a.analyze(ctx, cmd, conn, j, ref, 0, 0)
 }

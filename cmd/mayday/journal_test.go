@@ -105,3 +105,34 @@ func TestNamedIncidentIsJoined(t *testing.T) {
 	bad := c.demoRun("undo", "deployment/checkout", "--incident", "../etc/passwd", "--yes")
 	bad.wantCode(t, exitUsage)
 }
+
+func TestClosedIncidentTakesNoAction(t *testing.T) {
+	c := newCLI(t, newDemo(t, false, demo.Options{}))
+	c.demoRun("incident", "open", "checkout errors", "--id", "INC-5").wantCode(t, 0)
+	c.demoRun("incident", "close", "INC-5").wantCode(t, 0)
+	r := c.demoRun("undo", "deployment/checkout", "--incident", "INC-5", "--yes")
+	r.wantCode(t, exitFailed)
+	r.wantOneLineError(t, "INC-5 is closed", "open a new one")
+	if strings.Contains(r.stdout, "Plan:") || patches(c) != 0 {
+		t.Fatalf("planned or patched for a closed incident:\n%s", r.stdout)
+	}
+}
+
+func TestAnalyzeNeedsAnExistingWorkload(t *testing.T) {
+	c := newCLI(t, newDemo(t, false, demo.Options{}))
+	c.demoRun("incident", "open", "checkout errors", "--id", "INC-6").wantCode(t, 0)
+	r := c.demoRun("incident", "analyze", "INC-6", "deployment/nope")
+	r.wantCode(t, exitFailed)
+	r.wantOneLineError(t, "deployment/nope not found")
+	show := c.demoRun("incident", "show", "INC-6")
+	if strings.Contains(show.stdout, "analysis of") {
+		t.Fatalf("an analysis of an unknown workload was journaled:\n%s", show.stdout)
+	}
+	// A real one is gathered and journaled, with its hints.
+	r = c.demoRun("incident", "analyze", "INC-6", "deployment/checkout")
+	r.wantCode(t, 0)
+	show = c.demoRun("incident", "show", "INC-6")
+	if !strings.Contains(show.stdout, "analysis of deployment/checkout") {
+		t.Fatalf("no analysis in the timeline:\n%s", show.stdout)
+	}
+}
