@@ -162,7 +162,10 @@ func (g *Gatherer) impact(ctx context.Context, s subject, target metrics.Target,
 	if err != nil {
 		return nil, err
 	}
-	at := metrics.Range{Start: s.recovered, End: s.recovered, Step: time.Second}
+	// Prometheus keeps times to the millisecond: evaluating at a whole
+	// millisecond makes the recorded time reproduce the answer exactly.
+	end := s.recovered.Truncate(time.Millisecond)
+	at := metrics.Range{Start: end, End: end, Step: time.Second}
 	var pf, pt metrics.Panel
 	var wg sync.WaitGroup
 	wg.Go(func() { pf = g.Health.Panel(ctx, failedQ, at) })
@@ -182,7 +185,7 @@ func (g *Gatherer) impact(ctx context.Context, s subject, target metrics.Target,
 		FailedRequests: failed,
 		AffectedShare:  -1,
 		Window:         fmt.Sprintf("%s (%s → %s)", metrics.ShortDuration(failedQ.Rate), stamp(s.deployed), stamp(s.recovered)),
-		Query:          fmt.Sprintf("failed: %s; total: %s; instant queries at %s", failedQ.Expr, totalQ.Expr, s.recovered.UTC().Format(time.RFC3339Nano)),
+		Query:          fmt.Sprintf("failed: %s; total: %s; instant queries at %s", failedQ.Expr, totalQ.Expr, end.UTC().Format(time.RFC3339Nano)),
 	}
 	if okt && total > 0 {
 		imp.TotalRequests = total
