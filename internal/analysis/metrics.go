@@ -292,14 +292,14 @@ func plot(p metrics.Panel, points []metrics.Point, s subject) string {
 	for _, pt := range points {
 		i := int(pt.T.Sub(r.Start) / r.Step)
 		if i >= 0 && i < steps && !math.IsNaN(pt.V) && !math.IsInf(pt.V, 0) {
-			data[i], any = scaled(p.Signal, pt.V), true
+			data[i], any = metrics.ChartValue(p.Signal, pt.V), true
 		}
 	}
 	if !any {
 		return ""
 	}
-	caption := fmt.Sprintf("%s (%s), %s → %s", p.Signal.Label(), unitName(p.Signal), stamp(r.Start), stamp(r.End))
-	chart := stripANSI(asciigraph.Plot(data, asciigraph.Height(plotHeight), asciigraph.Precision(precision(p.Signal)), asciigraph.Caption(caption)))
+	caption := fmt.Sprintf("%s (%s), %s → %s", p.Signal.Label(), metrics.ChartUnit(p.Signal), stamp(r.Start), stamp(r.End))
+	chart := stripANSI(asciigraph.Plot(data, asciigraph.Height(plotHeight), asciigraph.Precision(metrics.ChartPrecision(p.Signal)), asciigraph.Caption(caption)))
 	lines := strings.Split(chart, "\n")
 	axis := -1
 	for _, mark := range []string{"┤", "┼"} {
@@ -332,36 +332,6 @@ func plot(p metrics.Panel, points []metrics.Point, s subject) string {
 	out := append(lines[:plotHeight+1:plotHeight+1], markers)
 	out = append(out, lines[plotHeight+1:]...)
 	return strings.Join(out, "\n")
-}
-
-// scaled converts a value to the plot's unit: percent, milliseconds.
-func scaled(s metrics.Signal, v float64) float64 {
-	switch metrics.UnitOf(s) {
-	case metrics.UnitRatio:
-		return v * 100
-	case metrics.UnitSeconds:
-		return v * 1000
-	}
-	return v
-}
-
-func unitName(s metrics.Signal) string {
-	switch metrics.UnitOf(s) {
-	case metrics.UnitRatio:
-		return "%"
-	case metrics.UnitSeconds:
-		return "ms"
-	case metrics.UnitPerSecond:
-		return "req/s"
-	}
-	return "count"
-}
-
-func precision(s metrics.Signal) uint {
-	if metrics.UnitOf(s) == metrics.UnitRatio {
-		return 1
-	}
-	return 0
 }
 
 // stamp writes a time for the report, in UTC.

@@ -375,7 +375,7 @@ func printChart(w io.Writer, p metrics.Panel, r HealthReport, o Options) {
 		for _, pt := range s.Points {
 			i := int(pt.T.Sub(p.Range.Start) / p.Range.Step)
 			if i >= 0 && i < steps && !math.IsInf(pt.V, 0) && !math.IsNaN(pt.V) {
-				line[i] = scaled(p.Signal, pt.V)
+				line[i] = metrics.ChartValue(p.Signal, pt.V)
 				any = true
 			}
 		}
@@ -395,12 +395,12 @@ func printChart(w io.Writer, p metrics.Panel, r HealthReport, o Options) {
 		fmt.Fprintf(w, "%s: %s\n", st.Bold(title), st.Muted("no data in the window"))
 		return
 	}
-	opts := []asciigraph.Option{asciigraph.Height(chartHeight), asciigraph.Precision(precision(p.Signal)),
-		asciigraph.Caption(title + " (" + unitName(p.Signal) + ")")}
+	opts := []asciigraph.Option{asciigraph.Height(chartHeight), asciigraph.Precision(metrics.ChartPrecision(p.Signal)),
+		asciigraph.Caption(title + " (" + metrics.ChartUnit(p.Signal) + ")")}
 	if crit := thresholdOf(r.Verdict, p.Signal); crit > 0 {
 		line := make([]float64, steps)
 		for i := range line {
-			line[i] = scaled(p.Signal, crit)
+			line[i] = metrics.ChartValue(p.Signal, crit)
 		}
 		data = append(data, line)
 		legends = append(legends, "critical "+metrics.FormatValue(p.Signal, crit))
@@ -475,40 +475,6 @@ func timeRow(p metrics.Panel, axis, steps int) string {
 	end := p.Range.End.Local().Format("15:04")
 	gapWidth := max(steps-len(start)-len(end), 1)
 	return strings.Repeat(" ", axis) + start + strings.Repeat(" ", gapWidth) + end
-}
-
-// scaled converts a value to the chart's unit: percent, milliseconds.
-func scaled(s metrics.Signal, v float64) float64 {
-	switch metrics.UnitOf(s) {
-	case metrics.UnitRatio:
-		return v * 100
-	case metrics.UnitSeconds:
-		return v * 1000
-	case metrics.UnitBytes:
-		return v / (1024 * 1024)
-	}
-	return v
-}
-
-func unitName(s metrics.Signal) string {
-	switch metrics.UnitOf(s) {
-	case metrics.UnitRatio:
-		return "%"
-	case metrics.UnitSeconds:
-		return "ms"
-	case metrics.UnitPerSecond:
-		return "req/s"
-	case metrics.UnitBytes:
-		return "MiB"
-	}
-	return "count"
-}
-
-func precision(s metrics.Signal) uint {
-	if metrics.UnitOf(s) == metrics.UnitRatio {
-		return 1
-	}
-	return 0
 }
 
 func thresholdOf(v metrics.Verdict, s metrics.Signal) float64 {
